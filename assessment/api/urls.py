@@ -1,0 +1,19 @@
+"""Assessment API routes (mounted under /api/v1/ by poverty.api.urls)."""
+
+from django.urls import path
+
+from assessment.api import views
+
+urlpatterns = [
+    path("assessment/what-if/", views.WhatIfApiView.as_view(), name="assessment-what-if"),
+    path(
+        "assessment/households/<int:pk>/verdicts/",
+        views.HouseholdVerdictsApiView.as_view(),
+        name="assessment-household-verdicts",
+    ),
+    path(
+        "assessment/regions/<str:pk>/",
+        views.RegionAssessmentApiView.as_view(),
+        name="assessment-region",
+    ),
+]

@@ -1,0 +1,26 @@
+"""Assessment models: standards and checklists (data), figures people enter, derived tables
+written by jobs, rankings and procedures."""
+
+from assessment.models.inputs import CountyAssessmentFigures
+from assessment.models.rankings import RankingConfig, RankingEntry
+from assessment.models.standards import ChecklistItem, PolicyStandard
+from assessment.models.verdicts import (
+    HouseholdReadiness,
+    MonitoringFlag,
+    RecomputeState,
+    RegionReadiness,
+    RegionStatistic,
+)
+
+__all__ = [
+    "ChecklistItem",
+    "CountyAssessmentFigures",
+    "HouseholdReadiness",
+    "MonitoringFlag",
+    "PolicyStandard",
+    "RankingConfig",
+    "RankingEntry",
+    "RecomputeState",
+    "RegionReadiness",
+    "RegionStatistic",
+]

@@ -1,0 +1,971 @@
+"""Set-based writers of the derived tables: household readiness and monitoring flags, region
+statistics, village and county verdicts, rankings. The jobs, the nightly beat and
+``manage.py recompute_assessments`` all run these functions.
+
+How the household pass stays set-based and flat in memory:
+- households are taken in batches of consecutive ids (keyset, ``batch_size`` at a time);
+- per batch, one ``COPY (SELECT …) TO STDOUT`` streams every household-year with its income,
+  guarantee record and household fields, and one query reads the active members;
+- the same pure rule functions as the pages (assessment.rules.household_assess) judge each
+  household-year;
+- per batch, one DELETE of the batch's old rows and one ``COPY … FROM STDIN`` of the new ones,
+  committed together: a reader sees a household's old verdicts or its new ones, never a mix,
+  and a job that dies half-way leaves every finished batch complete (idempotent re-run).
+Statistics, region verdicts and rankings are then computed from those rows in SQL and small
+Python loops over regions.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from itertools import groupby
+from operator import itemgetter
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from assessment.rules import HouseholdFacts, MemberFacts, household_assess
+from assessment.rules.household_exit import (
+    GUARANTEE_ITEMS,
+    GUARANTEES_ALL_MET,
+    household_checklist_needed,
+)
+from villages.codes import LEVEL_PREFIX_LENGTH, code_prefix
+
+__all__ = [
+    "RecomputeResult",
+    "households_recompute",
+    "rankings_recompute",
+    "recompute",
+    "recompute_households",
+    "region_verdicts_recompute",
+    "statistics_recompute",
+]
+
+BATCH_SIZE = 5000
+Progress = Callable[[int, int], None]
+_GUARANTEE_COLUMNS = ("food", "clothing", "education", "medical", "housing", "water")
+_LEVEL_OF_LENGTH = {2: "province", 4: "city", 6: "county", 9: "township", 12: "village"}
+_OUT_OF_SCHOOL = "01"  # 在校生状况 01 非在校生
+
+
+@dataclass
+class RecomputeResult:
+    households: int = 0
+    household_years: int = 0
+    flags: int = 0
+    statistics: int = 0
+    region_verdicts: int = 0
+    ranking_entries: int = 0
+    seconds: dict = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return {
+            "households": self.households,
+            "household_years": self.household_years,
+            "flags": self.flags,
+            "statistics": self.statistics,
+            "region_verdicts": self.region_verdicts,
+            "ranking_entries": self.ranking_entries,
+            "seconds": {k: round(v, 2) for k, v in self.seconds.items()},
+        }
+
+
+def _like(prefix: str) -> str:
+    return prefix.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_") + "%"
+
+
+# --- households -----------------------------------------------------------------------------
+
+_STREAM_SQL = """
+WITH hh AS (
+    SELECT id, village_code, identified_year, exit_year, status, house_grade,
+           has_living_power, has_broadcast_tv, has_production_power, has_sanitary_toilet
+    FROM households_household
+    WHERE {household_where} AND NOT is_deleted {prefix_where}
+), y AS (
+    SELECT coalesce(i.household_id, g.household_id) AS household_id,
+           coalesce(i.year, g.year) AS year, i.per_capita_net_income, i.net_income,
+           g.food, g.clothing, g.education, g.medical, g.housing, g.water,
+           g.water_litres_per_day, g.water_quality_ok, g.water_trip_minutes,
+           g.water_reliability_pct
+    FROM (SELECT household_id, year, per_capita_net_income, net_income
+          FROM households_annualincome WHERE {where}) i
+    FULL JOIN (SELECT household_id, year, food, clothing, education, medical, housing, water,
+                      water_litres_per_day, water_quality_ok, water_trip_minutes,
+                      water_reliability_pct
+               FROM households_guaranteestatus WHERE {where}) g
+      ON g.household_id = i.household_id AND g.year = i.year
+)
+SELECT hh.id, hh.village_code, hh.identified_year, hh.exit_year, hh.status, hh.house_grade,
+       hh.has_living_power, hh.has_broadcast_tv, hh.has_production_power, hh.has_sanitary_toilet,
+       y.year, y.per_capita_net_income, y.net_income,
+       y.food, y.clothing, y.education, y.medical, y.housing, y.water,
+       y.water_litres_per_day, y.water_quality_ok, y.water_trip_minutes, y.water_reliability_pct
+FROM hh JOIN y ON y.household_id = hh.id
+ORDER BY hh.id, y.year
+"""
+
+_MEMBERS_SQL = """
+SELECT household_id, extract(year FROM birth_date)::int, school_status,
+       has_resident_medical_insurance OR has_employee_medical_insurance
+FROM households_member
+WHERE {where} AND is_active
+"""
+
+_READINESS_COLUMNS = (
+    "household_id, division_code, year, eligible, outcome, per_capita_net_income, income_line, "
+    "reasons, monitor"
+)
+_FLAG_COLUMNS = "household_id, division_code, year, code, item, unconfirmed, params"
+_RANGE = "household_id > %(lo)s AND household_id <= %(hi)s"
+_IDS = "household_id = ANY(%(ids)s)"
+
+
+def _bool(text: str) -> bool | None:
+    if text == "t":
+        return True
+    if text == "f":
+        return False
+    return None
+
+
+def _decimal(text: str) -> Decimal | None:
+    return Decimal(text) if text else None
+
+
+_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=float).encode
+_NO_FACTS: dict = {}
+_ALL_MET_ROW = ["met"] * 6
+
+
+class _Context:
+    """What every batch needs: standards, region classes, the timestamp of this run."""
+
+    def __init__(self):
+        from assessment.selectors import region_class_map, standard_set_load
+
+        self.standards = standard_set_load()
+        self.classes = region_class_map()
+        self.now = timezone.now()
+        self._views: dict[tuple[str, int], object] = {}
+        self._class_cache: dict[str, str] = {}
+        self.reason_cache: dict = {}
+
+    def region_class(self, code: str) -> str:
+        county = code[:6]
+        value = self._class_cache.get(county)
+        if value is None:
+            value = ""
+            for length in (6, 4, 2):
+                value = self.classes.get(code[:length], "")
+                if value:
+                    break
+            self._class_cache[county] = value
+        return value
+
+    def view(self, code: str, year: int):
+        key = (code, year)
+        view = self._views.get(key)
+        if view is None:
+            view = self._views[key] = self.standards.view(code, year, self.region_class(code))
+        return view
+
+
+def _household_facts(
+    row: list[str], previous: list[str] | None, members, latest: bool, with_checklist: bool
+) -> HouseholdFacts:
+    year = int(row[10])
+    exit_year = int(row[3]) if row[3] else None
+    # The status in that year: exited from the exit year on; "monitored" stays monitored.
+    if exit_year is not None and exit_year <= year:
+        status = "monitored" if row[4] == "monitored" else "exited"
+    else:
+        status = "poor"
+    states = row[13:19]
+    if states == _ALL_MET_ROW:
+        guarantees = GUARANTEES_ALL_MET
+    elif row[13]:
+        guarantees = dict(zip(GUARANTEE_ITEMS, states, strict=True))
+    else:
+        guarantees = None
+    checklist = _NO_FACTS
+    if with_checklist:
+        checklist = {
+            "has_living_power": _bool(row[6]),
+            "has_broadcast_tv": _bool(row[7]),
+            "has_production_power": _bool(row[8]),
+            "has_sanitary_toilet": _bool(row[9]),
+            "water_litres_per_day": _decimal(row[19]),
+            "water_quality_ok": _bool(row[20]),
+            "water_trip_minutes": _decimal(row[21]),
+            "water_reliability_pct": _decimal(row[22]),
+        }
+    member_facts = None
+    if latest:
+        # Members are kept as they are now: they describe the latest data year only.
+        member_facts = [
+            MemberFacts(
+                age=year - birth_year,
+                in_school=school != _OUT_OF_SCHOOL,
+                medical_insured=insured,
+            )
+            for birth_year, school, insured in members
+        ]
+    prev_pc = prev_net = None
+    if previous is not None and int(previous[10]) == year - 1:
+        prev_pc = _decimal(previous[11])
+        prev_net = _decimal(previous[12])
+    return HouseholdFacts(
+        year=year,
+        division_code=row[1],
+        per_capita_net_income=_decimal(row[11]),
+        identified_year=int(row[2]) if row[2] else None,
+        guarantees=guarantees,
+        housing_grade=row[5] if latest else "",
+        members=member_facts,
+        checklist=checklist,
+        status=status,
+        previous_per_capita_net_income=prev_pc,
+        previous_net_income=prev_net,
+    )
+
+
+def _stream(sql: str, params: dict) -> io.StringIO:
+    buffer = io.StringIO()
+    with connection.cursor() as cursor:
+        query = cursor.mogrify(sql, params).decode()
+        cursor.copy_expert(f"COPY ({query}) TO STDOUT WITH (FORMAT csv)", buffer)
+    buffer.seek(0)
+    return buffer
+
+
+def _batch_read(batch: dict, prefix: str) -> tuple[dict[int, list], io.StringIO]:
+    """The active members and the household-year stream of one batch of households."""
+    where = _IDS if "ids" in batch else _RANGE
+    params = {**batch, "like": _like(prefix)}
+    members: dict[int, list] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(_MEMBERS_SQL.format(where=where), params)
+        for household_id, birth_year, school, insured in cursor.fetchall():
+            members.setdefault(household_id, []).append((birth_year, school, insured))
+    sql = _STREAM_SQL.format(
+        household_where=where.replace("household_id", "id"),
+        prefix_where="AND village_code LIKE %(like)s" if prefix else "",
+        where=where,
+    )
+    return members, _stream(sql, params)
+
+
+# Reason parameters that every readiness row holds in its own columns: left out of the
+# stored reasons and put back when they are read (HouseholdReadiness.reason_list).
+ROW_FIGURES = frozenset({"year", "income", "line"})
+
+
+def _reasons_json(reasons, cache: dict) -> str:
+    """The stored form of a row's reasons; identical reasons are encoded once per run."""
+    parts = []
+    for reason in reasons:
+        params = reason.params
+        if not params or params.keys() <= ROW_FIGURES:
+            rest = ()
+        else:
+            rest = tuple(kv for kv in params.items() if kv[0] not in ROW_FIGURES)
+        key = (reason.code, reason.severity, reason.veto, reason.item, reason.unconfirmed,
+               reason.template, rest)  # fmt: skip
+        part = cache.get(key)
+        if part is None:
+            data = reason.stored()
+            if rest:
+                data["p"] = dict(rest)
+            else:
+                data.pop("p", None)
+            if len(cache) > 200_000:
+                cache.clear()
+            part = cache[key] = _json(data)
+        parts.append(part)
+    return "[" + ",".join(parts) + "]"
+
+
+def _batch_compute(
+    ctx: _Context, members: dict[int, list], stream: io.StringIO, only_year: int | None
+) -> tuple[list[tuple], list[tuple]]:
+    """(readiness rows, flag rows) for every household-year of one batch, by the pure rules."""
+    readiness: list[tuple] = []
+    flags: list[tuple] = []
+    cache = ctx.reason_cache
+    for household_id, group in groupby(csv.reader(stream), itemgetter(0)):
+        rows = list(group)
+        household_members = members.get(int(household_id), ())
+        previous = None
+        last = len(rows) - 1
+        for index, row in enumerate(rows):
+            year = int(row[10])
+            if only_year is None or year == only_year:
+                view = ctx.view(row[1], year)
+                facts = _household_facts(
+                    row,
+                    previous,
+                    household_members,
+                    index == last,
+                    household_checklist_needed(view),
+                )
+                verdict = household_assess(facts, view)
+                line = verdict.figures["line"]
+                readiness.append(
+                    (
+                        household_id,
+                        row[1],
+                        year,
+                        "t" if verdict.eligible else "f",
+                        verdict.outcome,
+                        row[11],
+                        "" if line is None else line,
+                        _reasons_json(verdict.reasons, cache) if verdict.reasons else "[]",
+                        "t" if verdict.monitor else "f",
+                    )
+                )
+                for flag in verdict.monitor_flags:
+                    flags.append(
+                        (
+                            household_id,
+                            row[1],
+                            year,
+                            flag.code,
+                            flag.item,
+                            "t" if flag.unconfirmed else "f",
+                            _json(dict(flag.params or {})),
+                        )
+                    )
+            previous = row
+    return readiness, flags
+
+
+def _batch_write(
+    batch: dict, prefix: str, year: int | None, readiness: list[tuple], flags: list[tuple]
+) -> None:
+    """Replace the batch's rows: one DELETE and one COPY per table, in one transaction."""
+    if "ids" in batch:
+        where = _IDS
+    elif prefix:
+        where = (
+            f"{_RANGE} AND household_id IN (SELECT id FROM households_household "
+            "WHERE id > %(lo)s AND id <= %(hi)s AND village_code LIKE %(like)s)"
+        )
+    else:
+        where = _RANGE
+    year_sql = "" if year is None else " AND year = %(year)s"
+    params = {**batch, "year": year, "like": _like(prefix)}
+    with transaction.atomic(), connection.cursor() as cursor:
+        for table in ("assessment_householdreadiness", "assessment_monitoringflag"):
+            cursor.execute(f"DELETE FROM {table} WHERE {where}{year_sql}", params)
+        _copy_in(cursor, "assessment_householdreadiness", _READINESS_COLUMNS, readiness)
+        _copy_in(cursor, "assessment_monitoringflag", _FLAG_COLUMNS, flags, "item")
+
+
+def _copy_in(cursor, table: str, columns: str, rows: list[tuple], not_null: str = "") -> None:
+    """COPY rows in as CSV; an empty field is NULL unless its column is in ``not_null``."""
+    if not rows:
+        return
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(rows)
+    buffer.seek(0)
+    options = "FORMAT csv" + (f", FORCE_NOT_NULL ({not_null})" if not_null else "")
+    cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN WITH ({options})", buffer)
+
+
+def _batches(prefix: str, batch_size: int, ids: list[int] | None):
+    """Batches of households: given ids in chunks, or consecutive id ranges (keyset)."""
+    if ids is not None:
+        ordered = sorted(set(ids))
+        for start in range(0, len(ordered), batch_size):
+            yield (
+                {"ids": ordered[start : start + batch_size]},
+                min(batch_size, len(ordered) - start),
+            )
+        return
+    where = "id > %s" + (" AND village_code LIKE %s" if prefix else "")
+    last = 0
+    with connection.cursor() as cursor:
+        while True:
+            params = [last, _like(prefix)] if prefix else [last]
+            cursor.execute(
+                f"SELECT max(id), count(*) FROM (SELECT id FROM households_household "
+                f"WHERE {where} ORDER BY id LIMIT %s) batch",
+                [*params, batch_size],
+            )
+            high, count = cursor.fetchone()
+            if not count:
+                return
+            yield {"lo": last, "hi": high}, count
+            last = high
+
+
+def households_recompute(
+    *,
+    region_code: str = "",
+    year: int | None = None,
+    household_ids: list[int] | None = None,
+    progress: Progress | None = None,
+    batch_size: int = BATCH_SIZE,
+    context: _Context | None = None,
+    pipeline: bool = True,
+) -> RecomputeResult:
+    """Readiness and monitoring flags of every household-year in scope, replaced batch by batch.
+
+    With a region, the rows of that region's households are replaced; without one, the rows of
+    each id range are (so rows of purged households disappear too).
+
+    ``pipeline``: read the next batch and write the previous one in two helper threads (each
+    with its own database connection) while this thread judges the current one, so that the
+    database and Python work at the same time. Inside an open transaction (a test, a caller's
+    atomic block) everything runs in this thread, on this connection.
+    """
+    prefix = code_prefix(region_code) if region_code else ""
+    ctx = context or _Context()
+    result = RecomputeResult()
+    total = _households_total(prefix, household_ids)
+    batches = _batches(prefix, batch_size, household_ids)
+
+    def account(count: int, readiness: list, flags: list) -> None:
+        result.households += count
+        result.household_years += len(readiness)
+        result.flags += len(flags)
+        if progress is not None:
+            progress(result.households, total)
+
+    if not pipeline or connection.in_atomic_block:
+        for batch, count in batches:
+            members, stream = _batch_read(batch, prefix)
+            readiness, flags = _batch_compute(ctx, members, stream, year)
+            _batch_write(batch, prefix, year, readiness, flags)
+            account(count, readiness, flags)
+        return result
+
+    reads: queue.Queue = queue.Queue(maxsize=1)
+    writes: queue.Queue = queue.Queue(maxsize=1)
+    failures: list[BaseException] = []
+    stop = threading.Event()
+
+    def reader() -> None:
+        try:
+            for batch, count in _batches(prefix, batch_size, household_ids):
+                if stop.is_set():
+                    break
+                reads.put((batch, count, *_batch_read(batch, prefix)))
+        except BaseException as exc:  # handed to the main thread
+            failures.append(exc)
+        finally:
+            reads.put(None)
+            connection.close()
+
+    def writer() -> None:
+        try:
+            while (item := writes.get()) is not None:
+                if not failures:
+                    _batch_write(*item)
+        except BaseException as exc:
+            failures.append(exc)
+            stop.set()
+            while writes.get() is not None:  # drain, so the main thread never blocks
+                pass
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=reader, daemon=True), threading.Thread(target=writer)]
+    for thread in threads:
+        thread.start()
+    reader_done = False
+    try:
+        while True:
+            item = reads.get()
+            if item is None:
+                reader_done = True
+                break
+            batch, count, members, stream = item
+            readiness, flags = _batch_compute(ctx, members, stream, year)
+            writes.put((batch, prefix, year, readiness, flags))
+            account(count, readiness, flags)
+            if failures:
+                break
+    finally:
+        stop.set()
+        writes.put(None)
+        while not reader_done:  # let a reader blocked on a full queue finish
+            reader_done = reads.get() is None
+        for thread in threads:
+            thread.join()
+    if failures:
+        raise failures[0]
+    return result
+
+
+def _households_total(prefix: str, household_ids: list[int] | None) -> int:
+    if household_ids is not None:
+        return len(set(household_ids))
+    with connection.cursor() as cursor:
+        if prefix:
+            cursor.execute(
+                "SELECT count(*) FROM households_household WHERE village_code LIKE %s",
+                [_like(prefix)],
+            )
+        else:
+            cursor.execute("SELECT count(*) FROM households_household")
+        return cursor.fetchone()[0]
+
+
+# --- region statistics ------------------------------------------------------------------------
+
+_VILLAGE_STATS_SQL = """
+WITH years AS (SELECT generate_series(%(y0)s::int, %(y1)s::int) AS year),
+members AS (
+    SELECT household_id, count(*) AS n FROM households_member
+    WHERE is_active AND division_code LIKE %(like)s GROUP BY household_id
+),
+hh AS (
+    SELECT h.id, h.village_code, h.identified_year, coalesce(h.exit_year, 9999) AS exit_year,
+           coalesce(m.n, 0) AS members
+    FROM households_household h LEFT JOIN members m ON m.household_id = h.id
+    WHERE NOT h.is_deleted AND h.village_code LIKE %(like)s
+),
+pairs AS (
+    SELECT p.household_id, min(p.start_date) AS first_day,
+           max(coalesce(p.end_date, 'infinity'::date)) AS last_day
+    FROM assistance_cadrepairing p JOIN hh ON hh.id = p.household_id
+    GROUP BY p.household_id
+),
+visits AS (
+    SELECT DISTINCT household_id, extract(year FROM visited_on)::int AS year
+    FROM assistance_visit WHERE division_code LIKE %(like)s
+),
+hy AS (
+    SELECT hh.*, y.year, make_date(y.year, 12, 31) AS year_end,
+           hh.exit_year <= y.year AS exited
+    FROM hh JOIN years y ON hh.identified_year <= y.year
+),
+rows AS (
+    SELECT hy.village_code, hy.year, hy.exited,
+           coalesce(i.household_size, hy.members) AS size,
+           r.household_id IS NOT NULL AS assessed,
+           coalesce(r.eligible, false) AS eligible,
+           coalesce(r.monitor, false) AS monitor,
+           coalesce(g.food IN ('met', 'not_applicable') AND g.clothing IN ('met', 'not_applicable')
+               AND g.education IN ('met', 'not_applicable') AND g.medical IN ('met', 'not_applicable')
+               AND g.housing IN ('met', 'not_applicable') AND g.water IN ('met', 'not_applicable'),
+               false) AS guaranteed,
+           coalesce(p.first_day <= hy.year_end AND p.last_day >= hy.year_end, false) AS paired,
+           v.household_id IS NOT NULL AS visited
+    FROM hy
+    LEFT JOIN households_annualincome i ON i.household_id = hy.id AND i.year = hy.year
+    LEFT JOIN households_guaranteestatus g ON g.household_id = hy.id AND g.year = hy.year
+    LEFT JOIN assessment_householdreadiness r ON r.household_id = hy.id AND r.year = hy.year
+    LEFT JOIN pairs p ON p.household_id = hy.id
+    LEFT JOIN visits v ON v.household_id = hy.id AND v.year = hy.year
+)
+INSERT INTO assessment_regionstatistic (
+    region_code, level, year, households, people, exited_households, exited_people,
+    remaining_households, remaining_people, ready_households, assessed_households,
+    guarantee_met_households, monitored_households, paired_households, visited_households,
+    rural_population, population_complete, incidence, computed_at)
+SELECT rows.village_code, 'village', rows.year,
+       count(*), sum(size),
+       count(*) FILTER (WHERE exited), coalesce(sum(size) FILTER (WHERE exited), 0),
+       count(*) FILTER (WHERE NOT exited), coalesce(sum(size) FILTER (WHERE NOT exited), 0),
+       count(*) FILTER (WHERE NOT exited AND eligible),
+       count(*) FILTER (WHERE assessed),
+       count(*) FILTER (WHERE guaranteed),
+       count(*) FILTER (WHERE monitor),
+       count(*) FILTER (WHERE paired),
+       count(*) FILTER (WHERE visited),
+       reg.rural_population, reg.rural_population IS NOT NULL,
+       CASE WHEN reg.rural_population > 0
+            THEN round(coalesce(sum(size) FILTER (WHERE NOT exited), 0)::numeric
+                       / reg.rural_population, 6) END,
+       %(now)s
+FROM rows JOIN villages_region reg ON reg.code = rows.village_code
+GROUP BY rows.village_code, rows.year, reg.rural_population
+"""
+
+_ROLLUP_SQL = """
+INSERT INTO assessment_regionstatistic (
+    region_code, level, year, households, people, exited_households, exited_people,
+    remaining_households, remaining_people, ready_households, assessed_households,
+    guarantee_met_households, monitored_households, paired_households, visited_households,
+    rural_population, population_complete, incidence, computed_at)
+SELECT agg.code, %(level)s, agg.year, agg.households, agg.people, agg.exited_households,
+       agg.exited_people, agg.remaining_households, agg.remaining_people, agg.ready_households,
+       agg.assessed_households, agg.guarantee_met_households, agg.monitored_households,
+       agg.paired_households, agg.visited_households,
+       coalesce(reg.rural_population, agg.rural_population),
+       reg.rural_population IS NOT NULL OR agg.complete,
+       CASE WHEN (reg.rural_population IS NOT NULL OR agg.complete)
+                 AND coalesce(reg.rural_population, agg.rural_population) > 0
+            THEN round(agg.remaining_people::numeric
+                       / coalesce(reg.rural_population, agg.rural_population), 6) END,
+       %(now)s
+FROM (
+    SELECT rpad(left(region_code, %(n)s), 12, '0') AS code, year,
+           sum(households) AS households, sum(people) AS people,
+           sum(exited_households) AS exited_households, sum(exited_people) AS exited_people,
+           sum(remaining_households) AS remaining_households,
+           sum(remaining_people) AS remaining_people, sum(ready_households) AS ready_households,
+           sum(assessed_households) AS assessed_households,
+           sum(guarantee_met_households) AS guarantee_met_households,
+           sum(monitored_households) AS monitored_households,
+           sum(paired_households) AS paired_households,
+           sum(visited_households) AS visited_households,
+           sum(rural_population) AS rural_population,
+           bool_and(population_complete) AS complete
+    FROM assessment_regionstatistic
+    WHERE level = 'village' AND region_code LIKE %(like)s {year_sql}
+    GROUP BY 1, 2
+) agg
+LEFT JOIN villages_region reg ON reg.code = agg.code
+"""
+
+
+def _year_range(prefix: str, year: int | None) -> tuple[int, int] | None:
+    if year is not None:
+        return year, year
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT min(identified_year) FROM households_household WHERE village_code LIKE %s",
+            [_like(prefix)],
+        )
+        first = cursor.fetchone()[0]
+        cursor.execute(
+            "SELECT max(year) FROM assessment_householdreadiness WHERE division_code LIKE %s",
+            [_like(prefix)],
+        )
+        last = cursor.fetchone()[0]
+    if first is None or last is None:
+        return None
+    return first, max(first, last)
+
+
+def statistics_recompute(*, prefixes: Iterable[str] = ("",), year: int | None = None) -> int:
+    """Replace the statistics of the villages under each prefix and of every region above them.
+
+    Village rows come from the registry and the readiness table in one INSERT … SELECT per
+    prefix; townships, counties, cities and provinces are sums of their village rows.
+    """
+    prefixes = _minimal_prefixes(prefixes)
+    now = timezone.now()
+    year_sql = "" if year is None else " AND year = %(year)s"
+    count = 0
+    # (n, village prefix to sum over, the single ancestor code or None for "every region")
+    rollups: set[tuple[int, str, str | None]] = set()
+    with transaction.atomic(), connection.cursor() as cursor:
+        for prefix in prefixes:
+            years = _year_range(prefix, year)
+            like = _like(prefix)
+            cursor.execute(
+                "DELETE FROM assessment_regionstatistic "
+                f"WHERE level = 'village' AND region_code LIKE %(like)s{year_sql}",
+                {"like": like, "year": year},
+            )
+            if years is not None:
+                cursor.execute(
+                    _VILLAGE_STATS_SQL,
+                    {"y0": years[0], "y1": years[1], "like": like, "now": now},
+                )
+                count += cursor.rowcount
+            for n in (2, 4, 6, 9):
+                if n < len(prefix):
+                    rollups.add((n, prefix[:n], prefix[:n].ljust(12, "0")))
+                else:
+                    rollups.add((n, prefix, None))
+        for n, under, code in sorted(rollups, key=lambda r: (r[0], r[1])):
+            params = {
+                "level": _LEVEL_OF_LENGTH[n],
+                "like": _like(under),
+                "code": code,
+                "n": n,
+                "now": now,
+                "year": year,
+            }
+            where = "region_code = %(code)s" if code else "region_code LIKE %(like)s"
+            cursor.execute(
+                f"DELETE FROM assessment_regionstatistic WHERE level = %(level)s AND {where}"
+                f"{year_sql}",
+                params,
+            )
+            cursor.execute(_ROLLUP_SQL.format(year_sql=year_sql), params)
+            count += cursor.rowcount
+    return count
+
+
+def _minimal_prefixes(prefixes: Iterable[str]) -> list[str]:
+    """Drop prefixes covered by a shorter one ("" covers everything)."""
+    result: list[str] = []
+    for prefix in sorted(set(prefixes), key=len):
+        if not any(prefix.startswith(p) for p in result):
+            result.append(prefix)
+    return result
+
+
+# --- village and county verdicts -------------------------------------------------------------
+
+
+def region_verdicts_recompute(*, prefixes: Iterable[str] = ("",), year: int | None = None) -> int:
+    """出列 verdicts of villages and 摘帽 verdicts of counties, from the statistics."""
+    from assessment.models import CountyAssessmentFigures, RegionReadiness, RegionStatistic
+    from assessment.rules import (
+        CountyFacts,
+        VillageFacts,
+        county_exit_verdict,
+        village_exit_verdict,
+    )
+
+    ctx = _Context()
+    prefixes = _minimal_prefixes(prefixes)
+    # A village's recomputation changes its county's figures too.
+    scopes = _minimal_prefixes([p[:6] if len(p) > 6 else p for p in prefixes])
+    written = 0
+    with transaction.atomic():
+        for scope in scopes:
+            stats = RegionStatistic.objects.filter(
+                level__in=["village", "county"], region_code__startswith=scope
+            )
+            old = RegionReadiness.objects.filter(region_code__startswith=scope)
+            if year is not None:
+                stats = stats.filter(year=year)
+                old = old.filter(year=year)
+            figures = {
+                (f.county_code, f.year): f
+                for f in CountyAssessmentFigures.objects.filter(county_code__startswith=scope)
+            }
+            rows = []
+            for stat in stats.order_by("region_code", "year"):
+                view = ctx.view(stat.region_code, stat.year)
+                population = stat.rural_population if stat.population_complete else None
+                if stat.level == "village":
+                    verdict = village_exit_verdict(
+                        VillageFacts(
+                            year=stat.year,
+                            division_code=stat.region_code,
+                            region_class=view.region_class,
+                            rural_population=population,
+                            remaining_poor=stat.remaining_people,
+                        ),
+                        view,
+                    )
+                else:
+                    figure = figures.get((stat.region_code, stat.year))
+                    verdict = county_exit_verdict(
+                        CountyFacts(
+                            year=stat.year,
+                            division_code=stat.region_code,
+                            region_class=view.region_class,
+                            incidence=figure.comprehensive_incidence if figure else None,
+                            remaining_poor=stat.remaining_people,
+                            rural_population=population,
+                            wrong_exit_rate=figure.wrong_exit_rate if figure else None,
+                            missed_rate=figure.missed_rate if figure else None,
+                            approval_rate=figure.approval_rate if figure else None,
+                        ),
+                        view,
+                    )
+                incidence = verdict.figures.get("incidence")
+                rows.append(
+                    RegionReadiness(
+                        region_code=stat.region_code,
+                        level=stat.level,
+                        year=stat.year,
+                        eligible=verdict.eligible,
+                        outcome=verdict.outcome,
+                        incidence=None if incidence is None else round(incidence, 6),
+                        reasons=[r.stored() for r in verdict.reasons],
+                        computed_at=ctx.now,
+                    )
+                )
+            old.delete()
+            RegionReadiness.objects.bulk_create(rows, batch_size=2000)
+            written += len(rows)
+    return written
+
+
+# --- rankings ---------------------------------------------------------------------------------
+
+
+def _share(numerator, denominator) -> Decimal | None:
+    if not denominator:
+        return None
+    return Decimal(numerator) / Decimal(denominator)
+
+
+def _indicators(stat, stationing: tuple[int, int] | None) -> dict[str, Decimal | None]:
+    """The ranking indicators of one region-year (assessment.choices.RankingIndicator)."""
+    remaining = stat.remaining_households
+    return {
+        "exit_progress": _share(stat.exited_households, stat.households),
+        "readiness": (
+            Decimal(1)
+            if stat.households and not remaining
+            else _share(stat.ready_households, remaining)
+        ),
+        "guarantee_gaps_closed": _share(stat.guarantee_met_households, stat.households),
+        "incidence_low": None if stat.incidence is None else Decimal(1) - stat.incidence,
+        "pairing_coverage": _share(stat.paired_households, stat.households),
+        "visit_coverage": _share(stat.visited_households, stat.households),
+        "stationing_days_met": None if not stationing else _share(stationing[0], stationing[1]),
+        "monitoring_coverage": (
+            None
+            if not stat.households
+            else Decimal(1) - Decimal(stat.monitored_households) / Decimal(stat.households)
+        ),
+    }
+
+
+_STATIONING_SQL = """
+SELECT left(s.division_code, %(n)s), extract(year FROM s.date)::int, s.member_id,
+       count(*) FILTER (WHERE s.status = 'present')
+FROM assistance_stationingday s
+JOIN assistance_workteammember w ON w.id = s.member_id AND w.role = 'first_secretary'
+WHERE s.division_code LIKE %(like)s
+GROUP BY 1, 2, 3
+"""
+
+
+def _stationing_met(ctx: _Context, scope: str, n: int) -> dict[tuple[str, int], tuple[int, int]]:
+    """(unit code, year) → (first secretaries with enough days in the village, all of them).
+
+    The minimum is the standard first_secretary_days_min of the unit's place and year (四平
+    200 days); where no standard applies the unit has no value for this indicator."""
+    counts: dict[tuple[str, int], list[int]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(_STATIONING_SQL, {"n": n, "like": _like(scope)})
+        for unit, year, _member, present in cursor.fetchall():
+            code = unit.ljust(12, "0")
+            minimum = ctx.view(code, year).value("first_secretary_days_min")
+            if minimum is None:
+                continue
+            pair = counts.setdefault((code, year), [0, 0])
+            pair[0] += present >= minimum
+            pair[1] += 1
+    return {key: (met, total) for key, (met, total) in counts.items()}
+
+
+def rankings_recompute(*, prefixes: Iterable[str] = ("",), year: int | None = None) -> int:
+    """Rank the townships or villages of every active ranking whose region overlaps a prefix."""
+    from assessment.models import RankingConfig, RankingEntry, RegionStatistic
+    from assessment.rules import RankingUnit, ranking_compute
+    from villages.models import Region
+
+    prefixes = _minimal_prefixes(prefixes)
+    ctx = _Context()
+    written = 0
+    configs = [
+        c
+        for c in RankingConfig.objects.filter(is_active=True)
+        if any(code_prefix(c.region_code).startswith(p) or p.startswith(code_prefix(c.region_code))
+               for p in prefixes)
+    ]  # fmt: skip
+    for config in configs:
+        scope = code_prefix(config.region_code)
+        n = LEVEL_PREFIX_LENGTH[config.unit_level]
+        names = dict(
+            Region.objects.filter(level=config.unit_level, code__startswith=scope).values_list(
+                "code", "name"
+            )
+        )
+        stats = RegionStatistic.objects.filter(
+            level=config.unit_level, region_code__startswith=scope
+        )
+        if year is not None:
+            stats = stats.filter(year=year)
+        by_year: dict[int, list] = {}
+        for stat in stats:
+            by_year.setdefault(stat.year, []).append(stat)
+        stationing = (
+            _stationing_met(ctx, scope, n) if "stationing_days_met" in config.weights else {}
+        )
+        entries = []
+        for stat_year, year_stats in by_year.items():
+            units = [
+                RankingUnit(
+                    code=s.region_code,
+                    name=names.get(s.region_code, s.region_code),
+                    indicators=_indicators(s, stationing.get((s.region_code, stat_year))),
+                )
+                for s in year_stats
+            ]
+            for ranked in ranking_compute(units, config.weights, config.bottom_n):
+                entries.append(
+                    RankingEntry(
+                        config=config,
+                        year=stat_year,
+                        region_code=ranked.code,
+                        region_name=ranked.name,
+                        rank=ranked.rank,
+                        score=ranked.score,
+                        indicators=ranked.indicators,
+                        missing=list(ranked.missing),
+                        is_bottom=ranked.is_bottom,
+                        computed_at=ctx.now,
+                    )
+                )
+        with transaction.atomic():
+            old = RankingEntry.objects.filter(config=config)
+            if year is not None:
+                old = old.filter(year=year)
+            old.delete()
+            RankingEntry.objects.bulk_create(entries, batch_size=2000)
+        written += len(entries)
+    return written
+
+
+# --- the whole chain ----------------------------------------------------------------------------
+
+
+def recompute(
+    *,
+    region_code: str = "",
+    year: int | None = None,
+    progress: Progress | None = None,
+    batch_size: int = BATCH_SIZE,
+) -> RecomputeResult:
+    """Everything derived, for a region (or all) and a year (or all years)."""
+    prefix = code_prefix(region_code) if region_code else ""
+    started = time.perf_counter()
+    result = households_recompute(
+        region_code=region_code, year=year, progress=progress, batch_size=batch_size
+    )
+    result.seconds["households"] = time.perf_counter() - started
+    _derived(result, [prefix], year)
+    return result
+
+
+def recompute_households(household_ids: list[int]) -> RecomputeResult:
+    """After changes to some households: their verdicts, then their villages and above."""
+    from households.models import Household
+
+    started = time.perf_counter()
+    result = households_recompute(household_ids=household_ids)
+    result.seconds["households"] = time.perf_counter() - started
+    villages = set(
+        Household.objects.filter(pk__in=household_ids).values_list("village_id", flat=True)
+    )
+    if villages:
+        _derived(result, sorted(villages), None)
+    return result
+
+
+def _derived(result: RecomputeResult, prefixes: list[str], year: int | None) -> None:
+    started = time.perf_counter()
+    result.statistics = statistics_recompute(prefixes=prefixes, year=year)
+    result.seconds["statistics"] = time.perf_counter() - started
+    started = time.perf_counter()
+    result.region_verdicts = region_verdicts_recompute(prefixes=prefixes, year=year)
+    result.seconds["region_verdicts"] = time.perf_counter() - started
+    started = time.perf_counter()
+    result.ranking_entries = rankings_recompute(prefixes=prefixes, year=year)
+    result.seconds["rankings"] = time.perf_counter() - started

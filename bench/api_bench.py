@@ -1,0 +1,240 @@
+"""Benchmark: the household API under load (issue 6). Results go to docs/PERFORMANCE.md.
+
+Usage (a database of its own, seeded once):
+
+    psql -h 127.0.0.1 -U postgres -c 'CREATE DATABASE poverty_bench_api'
+    export DATABASE_URL=postgres://postgres@127.0.0.1:5432/poverty_bench_api
+    export REDIS_URL=redis://127.0.0.1:6379/0          # throttle counters, as in production
+    .venv/bin/python manage.py migrate && .venv/bin/python manage.py seed_demo --households 250000
+    .venv/bin/pip install -c constraints.txt -e ".[bench]"   # locust
+    .venv/bin/python bench/api_bench.py [--users 20] [--duration 30] [--repeats 3] [--workers 3]
+
+What it does: creates a county-office user for the county with the most households and a
+token for it; ANALYZEs; starts gunicorn (bench.api_settings: production settings plus the
+bench-only baseline routes, limits raised); then, for each implementation and endpoint, runs
+locust headless with ``--users`` closed-loop users for ``--duration`` seconds, ``--repeats``
+times, interleaved (ours, baseline, ours, …) so that machine noise hits both alike:
+
+- list: ``GET …/households/?region=<county>&status=<commonest status>&page_size=100``
+- detail: ``GET …/households/<random id in the county>/``
+
+Implementations: ``ours`` (/api/v1/), ``baseline`` (plain ModelViewSet, nested members, page
+numbers) and ``prefetch`` (the same with prefetch_related). It reports medians over the
+repeats of p50, p95 and requests/s, the ratio ours/baseline, and exits 1 if a target is
+missed (list p95 < 100 ms, detail p95 < 50 ms).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ["DJANGO_SETTINGS_MODULE"] = "bench.api_settings"
+os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-0123456789-abcdefghijklmnop")
+
+IMPLEMENTATIONS = {
+    "ours": "/api/v1/households/",
+    "baseline": "/api/bench/baseline/households/",
+    "prefetch": "/api/bench/prefetch/households/",
+}
+TARGETS_MS = {"list": 100, "detail": 50}
+
+
+def _setup(ids_path: Path) -> dict:
+    """User, token, county, filter and sample ids, inside the bench database."""
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.db.models import Count
+
+    from households.models import Household
+    from poverty.api.tokens import token_create
+    from poverty.models import UserProfile
+
+    counties = (
+        Household.objects.filter(is_deleted=False)
+        .values("village_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    by_county: dict[str, int] = {}
+    for row in counties:
+        by_county[row["village_id"][:6]] = by_county.get(row["village_id"][:6], 0) + row["n"]
+    county = max(by_county, key=by_county.get)
+    in_county = Household.objects.filter(is_deleted=False, village__code__startswith=county)
+    status = in_county.values("status").annotate(n=Count("id")).order_by("-n").first()["status"]
+    user, _ = get_user_model().objects.get_or_create(username="bench-api-county")
+    UserProfile.objects.update_or_create(
+        user=user, defaults={"role": "county_office", "region_code": county.ljust(12, "0")}
+    )
+    _token, key = token_create(user=user, name="api bench")
+    ids = list(in_county.order_by("?").values_list("pk", flat=True)[:5000])
+    ids_path.write_text("\n".join(map(str, ids)))
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    return {
+        "county": county,
+        "county_households": by_county[county],
+        "households": sum(by_county.values()),
+        "status": status,
+        "filtered": in_county.filter(status=status).count(),
+        "token": key,
+    }
+
+
+def _wait_for(url: str, headers: dict, timeout: float = 60) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(urllib.request.Request(url, headers=headers)) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise SystemExit(f"server did not answer {url}")
+
+
+def _locust(args, env: dict, csv_prefix: str) -> dict:
+    command = [
+        str(ROOT / ".venv/bin/locust"),
+        "-f", str(ROOT / "bench/api_locustfile.py"),
+        "--headless", "--only-summary",
+        "-u", str(args.users), "-r", str(args.users),
+        "-t", f"{args.duration}s",
+        "--host", f"http://127.0.0.1:{args.port}",
+        "--csv", csv_prefix,
+        "--stop-timeout", "5",
+        "--exit-code-on-error", "0",
+    ]  # fmt: skip
+    subprocess.run(command, env={**os.environ, **env}, check=True, capture_output=True)
+    with open(f"{csv_prefix}_stats.csv") as handle:
+        for row in csv.DictReader(handle):
+            if row["Name"] in ("list", "detail"):
+                return {
+                    "requests": int(row["Request Count"]),
+                    "failures": int(row["Failure Count"]),
+                    "p50": float(row["50%"]),
+                    "p95": float(row["95%"]),
+                    "rps": float(row["Requests/s"]),
+                }
+    raise SystemExit(f"locust wrote no stats to {csv_prefix}_stats.csv")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--users", type=int, default=20)
+    parser.add_argument("--duration", type=int, default=30, help="seconds per locust run")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn sync workers")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument(
+        "--implementations", default="ours,baseline,prefetch", help="comma-separated"
+    )
+    parser.add_argument("--output", default=str(ROOT / "var/bench/api_bench.json"))
+    args = parser.parse_args()
+    if not os.environ.get("DATABASE_URL"):
+        raise SystemExit("set DATABASE_URL to the seeded bench database")
+
+    workdir = Path(tempfile.mkdtemp(prefix="api-bench-"))
+    ids_path = workdir / "ids.txt"
+    info = _setup(ids_path)
+    query = f"region={info['county']}&status={info['status']}"
+    print(
+        f"{info['households']:,} households; county {info['county']}: "
+        f"{info['county_households']:,}, filtered ({query}): {info['filtered']:,}"
+    )
+    server = subprocess.Popen(
+        [
+            str(ROOT / ".venv/bin/gunicorn"), "poverty.wsgi:application",
+            "-w", str(args.workers), "-b", f"127.0.0.1:{args.port}",
+            "--log-level", "warning", "--backlog", "256",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "bench.api_settings"},
+    )  # fmt: skip
+    headers = {"Authorization": f"Bearer {info['token']}"}
+    results: dict = {}
+    try:
+        for prefix in IMPLEMENTATIONS.values():
+            _wait_for(f"http://127.0.0.1:{args.port}{prefix}?{query}&page_size=100", headers)
+        implementations = args.implementations.split(",")
+        for repeat in range(args.repeats):
+            for scenario in ("list", "detail"):
+                for name in implementations:
+                    env = {
+                        "API_BENCH_TOKEN": info["token"],
+                        "API_BENCH_SCENARIO": scenario,
+                        "API_BENCH_PREFIX": IMPLEMENTATIONS[name],
+                        "API_BENCH_QUERY": query,
+                        "API_BENCH_IDS": str(ids_path),
+                    }
+                    stats = _locust(args, env, str(workdir / f"{name}-{scenario}-{repeat}"))
+                    results.setdefault(name, {}).setdefault(scenario, []).append(stats)
+                    print(
+                        f"run {repeat + 1} {name:8} {scenario:6} p50 {stats['p50']:6.0f} ms  "
+                        f"p95 {stats['p95']:6.0f} ms  {stats['rps']:6.1f} req/s  "
+                        f"failures {stats['failures']}",
+                        flush=True,
+                    )
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    summary: dict = {}
+    for name, scenarios in results.items():
+        for scenario, runs in scenarios.items():
+            summary.setdefault(name, {})[scenario] = {
+                key: statistics.median(run[key] for run in runs)
+                for key in ("p50", "p95", "rps", "failures")
+            }
+    print(f"\nmedians over {args.repeats} runs, {args.users} users, {args.duration}s each:")
+    print("| implementation | endpoint | p50 ms | p95 ms | req/s |")
+    print("| --- | --- | ---: | ---: | ---: |")
+    for name, scenarios in summary.items():
+        for scenario, m in scenarios.items():
+            print(f"| {name} | {scenario} | {m['p50']:.0f} | {m['p95']:.0f} | {m['rps']:.1f} |")
+    ok = True
+    for scenario, target in TARGETS_MS.items():
+        ours = summary["ours"][scenario]
+        line = f"{scenario}: ours p95 {ours['p95']:.0f} ms (target < {target} ms)"
+        for other in ("baseline", "prefetch"):
+            if other in summary:
+                theirs = summary[other][scenario]
+                line += (
+                    f"; {other} p95 {theirs['p95']:.0f} ms, "
+                    f"throughput ratio ours/{other} {ours['rps'] / theirs['rps']:.1f}x"
+                )
+        print(line)
+        ok = ok and ours["p95"] < target and ours["failures"] == 0
+    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.output).write_text(
+        json.dumps(
+            {
+                "machine": f"{platform.machine()} {os.cpu_count()} cores",
+                "info": {k: v for k, v in info.items() if k != "token"},
+                "args": vars(args),
+                "runs": results,
+                "medians": summary,
+            },
+            indent=2,
+        )
+    )
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

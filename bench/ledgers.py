@@ -1,0 +1,354 @@
+"""Benchmark: Excel ledgers (issue 8). Results: docs/PERFORMANCE.md, "Excel ledgers".
+
+Usage (a database of its own, seeded once):
+
+    psql -h 127.0.0.1 -U postgres -c 'CREATE DATABASE poverty_bench_ledgers'
+    export DATABASE_URL=postgres://postgres@127.0.0.1:5432/poverty_bench_ledgers
+    .venv/bin/python manage.py migrate
+    .venv/bin/python manage.py seed_demo --households 250000
+    .venv/bin/python bench/ledgers.py [--runs 3] [--baseline-sample 3000] [--skip-city]
+
+Each measurement runs in a fresh subprocess (peak resident memory via os.wait4 is the run's
+own; the PostgreSQL server is not ours), with DEBUG off:
+
+- export the county roster (贫困户花名册) of the county with the most households, and the city
+  roster of the city with the most: wall time, rows, peak RSS;
+- the raw writer: the same county rows, materialised in memory first, written by
+  poverty.xlsx.XlsxWriter alone (export overhead = export / raw − 1);
+- django-import-export (the library most Django projects use): a ModelResource over the same
+  households (model fields plus the head's name and ID, annotated) exported to xlsx;
+- import: the county's data package (户信息 + 家庭成员, the import format), the first
+  ``--import-households`` households, re-imported into a database where they were deleted,
+  check + apply in one transaction that is rolled back afterwards;
+- django-import-export import of the same households and members (two resources), over
+  ``--baseline-sample`` households (it runs row by row), compared per household with ours
+  over the same sample.
+
+Targets: county < 10 s, city < 90 s, peak RSS < 200 MB; import of 30,000 households with
+members < 45 s; export ≥ 3× and import ≥ 5× faster than django-import-export; export overhead
+over the raw writer < 25 %. Medians reported; exits 1 if a target is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "var" / "bench"
+
+
+def _environment() -> dict[str, str]:
+    env = dict(os.environ)
+    env["DEBUG"] = "0"
+    env.setdefault("POVERTY_ALLOW_INSECURE_KEY", "1")
+    env.setdefault("DJANGO_SETTINGS_MODULE", "poverty.settings")
+    env["PYTHONPATH"] = str(ROOT)
+    return env
+
+
+def _run(*args: str) -> dict:
+    """Run one measurement in a child; return its JSON plus its peak RSS in MB."""
+    process = subprocess.Popen(
+        [sys.executable, __file__, "_child", *args],
+        cwd=ROOT, env=_environment(), stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    stdout = process.stdout.read()
+    _pid, status, usage = os.wait4(process.pid, 0)
+    if status != 0:
+        raise SystemExit(f"child {args} failed with status {status}")
+    result = json.loads(stdout.strip().splitlines()[-1])
+    result["rss_mb"] = round(usage.ru_maxrss / 1024, 1)
+    return result
+
+
+# --- children ---------------------------------------------------------------------------------
+
+
+def _setup():
+    import django
+
+    django.setup()
+
+
+def _superuser():
+    from django.contrib.auth import get_user_model
+
+    return get_user_model()(username="bench", is_superuser=True, is_active=True)
+
+
+def _params(region: str, year: int):
+    from poverty.ledgers.services import ledger_params_for
+
+    return ledger_params_for(_superuser(), region=region, year=year)
+
+
+def child_export(kind: str, region: str, year: str) -> dict:
+    from poverty.ledgers.base import ledger_kind_get
+    from poverty.ledgers.services import ledger_write
+
+    params = _params(region, int(year))
+    start = time.perf_counter()
+    with open(OUT / f"{kind}-{region}.xlsx", "wb") as handle:
+        _plan, rows = ledger_write(ledger_kind_get(kind), params, handle)
+    return {"seconds": time.perf_counter() - start, "rows": rows}
+
+
+def child_raw(region: str, year: str) -> dict:
+    from households.ledgers.exports import ROSTER_COLUMNS
+    from poverty.ledgers.base import ledger_kind_get
+    from poverty.xlsx import XlsxWriter
+
+    plan = ledger_kind_get("households_roster").plan(_params(region, int(year)))
+    sheet = plan.sheets[0]
+    rows = list(sheet.rows())  # in memory: the database is out of the timing
+    start = time.perf_counter()
+    with XlsxWriter(OUT / "raw.xlsx") as book:
+        book.write_sheet(
+            sheet.name, ROSTER_COLUMNS, rows, title=sheet.title, subtitle=sheet.subtitle
+        )
+    return {"seconds": time.perf_counter() - start, "rows": len(rows)}
+
+
+def _die_resources():
+    from import_export import fields, resources, widgets
+
+    from households.models import Household, Member
+    from villages.models import Region
+
+    class HouseholdResource(resources.ModelResource):
+        village = fields.Field(attribute="village", column_name="village",
+                               widget=widgets.ForeignKeyWidget(Region, "code"))  # fmt: skip
+        head_name = fields.Field(attribute="head_name", column_name="户主姓名", readonly=True)
+        head_id = fields.Field(
+            attribute="head_id_number", column_name="户主证件号码", readonly=True
+        )
+
+        class Meta:
+            model = Household
+            import_id_fields = ("household_number",)
+            exclude = ("id", "created", "updated", "deleted_by", "deleted_at", "version")
+            use_bulk = False
+
+    class MemberResource(resources.ModelResource):
+        household = fields.Field(attribute="household", column_name="household",
+                                 widget=widgets.ForeignKeyWidget(Household, "household_number"))  # fmt: skip
+
+        class Meta:
+            model = Member
+            import_id_fields = ("id_number",)
+            exclude = ("id", "created", "updated")
+
+    return HouseholdResource, MemberResource
+
+
+def child_die_export(region: str) -> dict:
+    from households.selectors import household_list
+
+    HouseholdResource, _M = _die_resources()
+    queryset = household_list(_superuser()).filter(village__code__startswith=region[:6])
+    start = time.perf_counter()
+    dataset = HouseholdResource().export(queryset)
+    data = dataset.export("xlsx")
+    (OUT / "die-export.xlsx").write_bytes(data)
+    return {"seconds": time.perf_counter() - start, "rows": len(dataset)}
+
+
+def _package(region: str, year: int, limit: int) -> tuple[Path, list[str]]:
+    """The county's data package trimmed to ``limit`` households (and their members)."""
+    import openpyxl  # noqa: F401 (the trimmed file is written by our writer)
+
+    from households.ledgers.columns import HOUSEHOLD_SHEET, MEMBER_SHEET
+    from households.ledgers.exports import _maskers, _package_rows, households_for_export
+    from poverty.ledgers.base import region_names
+    from poverty.xlsx import XlsxWriter
+
+    params = _params(region, year)
+    numbers = list(households_for_export(params).values_list("household_number", flat=True)[:limit])
+    params.filters = {}
+    keep = set(numbers)
+    names = region_names(params.prefix)
+    mask = _maskers(params.user)
+    path = OUT / f"package-{limit}.xlsx"
+    with XlsxWriter(path) as book:
+        for spec in (HOUSEHOLD_SHEET, MEMBER_SHEET):
+            rows = (r for r in _package_rows(spec, params, names, mask) if r[0] in keep)
+            book.write_sheet(spec.name, spec.columns, rows, title=spec.title, subtitle="")
+    return path, numbers
+
+
+def _delete(numbers: list[str]) -> None:
+    from households.models import Household
+
+    for start in range(0, len(numbers), 5000):
+        Household.objects.filter(household_number__in=numbers[start : start + 5000]).delete()
+
+
+def child_import(region: str, year: str, limit: str) -> dict:
+    from django.db import connection, transaction
+
+    from households.ledgers.imports import household_import
+
+    path, numbers = _package(region, int(year), int(limit))
+    with transaction.atomic():
+        _delete(numbers)
+        start = time.perf_counter()
+        outcome = household_import(_superuser(), str(path), apply=True)
+        with connection.cursor() as cursor:  # the deferred head trigger runs at commit: count it
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        seconds = time.perf_counter() - start
+        transaction.set_rollback(True)
+    assert outcome.applied, [p.text() for p in outcome.problems[:5]]
+    return {
+        "seconds": seconds,
+        "households": outcome.counts["households_new"],
+        "members": outcome.counts["members_new"],
+    }
+
+
+def child_die_import(region: str, year: str, limit: str) -> dict:
+    import tablib
+    from django.db import connection, transaction
+
+    from households.models import Household, Member
+
+    HouseholdResource, MemberResource = _die_resources()
+    _path, numbers = _package(region, int(year), int(limit))
+    households = HouseholdResource().export(Household.objects.filter(household_number__in=numbers))
+    members = MemberResource().export(
+        Member.objects.filter(household__household_number__in=numbers)
+    )
+    households = tablib.Dataset().load(households.export("xlsx"), format="xlsx")
+    members = tablib.Dataset().load(members.export("xlsx"), format="xlsx")
+    with transaction.atomic():
+        _delete(numbers)
+        start = time.perf_counter()
+        result_h = HouseholdResource().import_data(households, dry_run=False, raise_errors=True)
+        result_m = MemberResource().import_data(members, dry_run=False, raise_errors=True)
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        seconds = time.perf_counter() - start
+        transaction.set_rollback(True)
+    return {
+        "seconds": seconds,
+        "households": result_h.totals["new"],
+        "members": result_m.totals["new"],
+    }
+
+
+def child_choose() -> dict:
+    from django.db.models import Count
+    from django.db.models.functions import Substr
+
+    from households.models import AnnualIncome, Household
+
+    def biggest(length: int) -> tuple[str, int]:
+        row = (
+            Household.objects.filter(is_deleted=False)
+            .annotate(p=Substr("village_id", 1, length))
+            .values("p")
+            .annotate(n=Count("pk"))
+            .order_by("-n")
+            .first()
+        )
+        return row["p"].ljust(12, "0"), row["n"]
+
+    county, county_n = biggest(6)
+    city, city_n = biggest(4)
+    year = AnnualIncome.objects.order_by("-year").values_list("year", flat=True).first() or 2020
+    return {
+        "county": county, "county_households": county_n, "city": city,
+        "city_households": city_n, "year": year, "total": Household.objects.count(),
+    }  # fmt: skip
+
+
+# --- parent ---------------------------------------------------------------------------------
+
+
+def _median(results: list[dict]) -> dict:
+    return {
+        "seconds": round(statistics.median(r["seconds"] for r in results), 2),
+        "rss_mb": max(r["rss_mb"] for r in results),
+        **{k: v for k, v in results[0].items() if k not in ("seconds", "rss_mb")},
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--import-households", type=int, default=30000)
+    parser.add_argument("--baseline-sample", type=int, default=3000)
+    parser.add_argument("--skip-city", action="store_true")
+    args = parser.parse_args()
+    OUT.mkdir(parents=True, exist_ok=True)
+
+    world = _run("choose")
+    county, city, year = world["county"], world["city"], str(world["year"])
+    print(f"# {platform.node()} {platform.python_version()} load {os.getloadavg()[0]:.1f}; {world}")
+    report: dict = {"world": world}
+    report["county_export"] = _median(
+        [_run("export", "households_roster", county, year) for _ in range(args.runs)]
+    )
+    print("county roster", report["county_export"])
+    report["raw_writer"] = _median([_run("raw", county, year) for _ in range(args.runs)])
+    print("raw writer  ", report["raw_writer"])
+    report["die_export"] = _run("die_export", county)
+    print("import-export export", report["die_export"])
+    if not args.skip_city:
+        report["city_export"] = _run("export", "households_roster", city, year)
+        print("city roster  ", report["city_export"])
+    report["import"] = _median(
+        [
+            _run("import", county, year, str(args.import_households))
+            for _ in range(max(1, args.runs - 1))
+        ]
+    )
+    print("import       ", report["import"])
+    report["import_sample"] = _run("import", county, year, str(args.baseline_sample))
+    report["die_import_sample"] = _run("die_import", county, year, str(args.baseline_sample))
+    print("import sample", report["import_sample"], "import-export", report["die_import_sample"])
+
+    county_s = report["county_export"]["seconds"]
+    ratios = {
+        "export_vs_import_export": round(report["die_export"]["seconds"] / county_s, 1),
+        "export_overhead_over_raw_pct": round(
+            100 * (county_s / report["raw_writer"]["seconds"] - 1), 1
+        ),
+        "import_vs_import_export": round(
+            report["die_import_sample"]["seconds"] / report["import_sample"]["seconds"], 1
+        ),
+    }
+    report["ratios"] = ratios
+    print("ratios", ratios)
+    checks = {
+        "county < 10 s": county_s < 10,
+        "city < 90 s": args.skip_city or report["city_export"]["seconds"] < 90,
+        "peak RSS < 200 MB": max(
+            report["county_export"]["rss_mb"], report.get("city_export", {}).get("rss_mb", 0)
+        )
+        < 200,
+        "import < 45 s": report["import"]["seconds"] < 45,
+        "export ≥ 3× import-export": ratios["export_vs_import_export"] >= 3,
+        "import ≥ 5× import-export": ratios["import_vs_import_export"] >= 5,
+        "overhead < 25 %": ratios["export_overhead_over_raw_pct"] < 25,
+    }
+    for name, ok in checks.items():
+        print(f"{'ok  ' if ok else 'MISS'} {name}")
+    (OUT / "ledgers.json").write_text(json.dumps(report, ensure_ascii=False, indent=2, default=str))
+    return 0 if all(checks.values()) else 1
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "_child":
+        _setup()
+        name, rest = sys.argv[2], sys.argv[3:]
+        print(json.dumps(globals()[f"child_{name}"](*rest), default=str))
+    else:
+        sys.exit(main())

@@ -1,0 +1,634 @@
+"""Household ledgers: 贫困户花名册, 人口明细, 收入测算表, 一户一档 and the importable data package.
+
+Rows are read through poverty.scoping.visible_to (action "export") and the shared
+HouseholdFilterSet, in batches of primary keys with one query per related table per batch,
+and yielded one tuple at a time into the streaming writer. "As of" a year (DOMAIN.md §15):
+
+- households identified in or before the year, not deleted;
+- the status the household had at the end of the year (its status changes);
+- the members who belonged to it that year (:func:`member_in_household_as_of`);
+- that year's income account, computed by households.rules.income_account (the one formula),
+  and that year's guarantee check;
+- the cadre paired with it at the end of the year.
+
+ID numbers, phones and bank accounts are masked for roles that do not see them (mask_for).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from decimal import Decimal
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from households import choices as c
+from households.filters import HouseholdFilterSet
+from households.ledgers.columns import (
+    GUARANTEE_SHEET,
+    HOUSEHOLD_SHEET,
+    INCOME_SHEET,
+    MEMBER_SHEET,
+    SheetSpec,
+)
+from households.models import (
+    AnnualIncome,
+    GuaranteeStatus,
+    Household,
+    HouseholdStatusChange,
+    Member,
+)
+from households.rules import INCOME_COMPONENTS, income_account
+from poverty.exceptions import BusinessRuleError
+from poverty.ledgers.base import (
+    LedgerKind,
+    LedgerParams,
+    LedgerPlan,
+    SheetPlan,
+    bool_text,
+    choice_labels,
+    ledger_kind,
+    region_names,
+    region_title,
+    subtitle,
+)
+from poverty.masking import mask_bank_account, mask_id_number, mask_phone
+from poverty.scoping import user_sees_sensitive, visible_to
+from poverty.xlsx import Column
+
+__all__ = [
+    "INCOME_WORKSHEET_COLUMNS",
+    "MEMBER_ROSTER_COLUMNS",
+    "ROSTER_COLUMNS",
+    "household_batches",
+    "households_for_export",
+    "member_in_household_as_of",
+    "status_as_of",
+]
+
+BATCH_SIZE = 2000
+JOINING = {c.MemberChange.MARRIED_IN, c.MemberChange.NEWBORN, c.MemberChange.OTHER_IN}
+
+ATTRIBUTE = choice_labels(c.HouseholdAttribute.choices)
+STATUS = choice_labels(c.HouseholdStatus.choices)
+CAUSE = choice_labels(c.CauseOfPoverty.choices)
+STANDARD = choice_labels(c.IdentificationStandard.choices)
+ROAD = choice_labels(c.AccessRoad.choices)
+FUEL = choice_labels(c.FuelType.choices)
+GRADE = choice_labels(c.HouseGrade.choices)
+SEX = choice_labels(c.Sex.choices)
+RELATION = choice_labels(c.Relation.choices)
+ETHNICITY = choice_labels(c.ETHNICITY_CHOICES)
+POLITICAL = choice_labels(c.PoliticalStatus.choices)
+EDUCATION = choice_labels(c.Education.choices)
+SCHOOL = choice_labels(c.SchoolStatus.choices)
+HEALTH = choice_labels(c.Health.choices)
+LABOUR = choice_labels(c.LabourAbility.choices)
+WORK = choice_labels(c.WorkStatus.choices)
+DIBAO = choice_labels(c.DibaoStatus.choices)
+TEKUN = choice_labels(c.TekunStatus.choices)
+GUARANTEE = choice_labels(c.GuaranteeState.choices)
+CHANGE = choice_labels(c.MemberChange.choices)
+MONEY_UNITS = "元、亩、㎡、公里"
+
+
+# --- "As of" a year: pure rules over plain values ------------------------------------------
+
+
+def member_in_household_as_of(member: dict, year: int) -> bool:
+    """Whether a member belonged to the household at the end of ``year``.
+
+    Born after the year: no. Left (inactive) on a date after the year: yes, they were still
+    there. Joined (marriage, birth, other) on a date after the year: no.
+    """
+    birth = member.get("birth_date")
+    if birth is not None and birth.year > year:
+        return False
+    changed_on = member.get("changed_on")
+    if not member.get("is_active", True):
+        return changed_on is not None and changed_on.year > year
+    if member.get("change_reason") in JOINING and changed_on is not None:
+        return changed_on.year <= year
+    return True
+
+
+def status_as_of(current: str, changes: list[dict], year: int) -> str:
+    """The status at the end of ``year``: the last change in or before it, else the state
+    before the first later change, else the current status. ``changes`` in date order."""
+    before = [ch for ch in changes if ch["year"] <= year]
+    if before:
+        return before[-1]["to_status"]
+    later = [ch for ch in changes if ch["year"] > year and ch["from_status"]]
+    if later:
+        return later[0]["from_status"]
+    return current
+
+
+# --- Reading households in batches ---------------------------------------------------------
+
+
+def households_for_export(params: LedgerParams) -> QuerySet:
+    """Households of the region the user may export, narrowed by the shared FilterSet."""
+    queryset = Household.objects.filter(is_deleted=False, identified_year__lte=params.year)
+    if params.prefix:
+        queryset = queryset.filter(village__code__startswith=params.prefix)
+    queryset = visible_to(params.user, queryset, "export")
+    filters = {k: v for k, v in params.filters.items() if k not in ("region", "year", "ordering")}
+    if filters:
+        filterset = HouseholdFilterSet(filters, queryset=queryset)
+        if not filterset.is_valid():
+            field, errors = next(iter(filterset.errors.items()))
+            raise BusinessRuleError(f"{field}: {errors[0]}", field=field)
+        queryset = filterset.qs
+    return queryset.order_by("village_id", "household_number")
+
+
+HOUSEHOLD_VALUES = (
+    "pk", "household_number", "village_id", "group_name", "address", "identification_standard",
+    "attribute", "identified_year", "status", "exit_year", "main_cause", "other_causes",
+    "cause_note", "is_military_family", "is_only_child_family", "is_two_daughter_family",
+    "phone", "bank_name", "bank_account", "cultivated_land_mu", "irrigated_land_mu",
+    "forest_land_mu", "grain_to_green_mu", "fruit_forest_mu", "pasture_mu", "water_surface_mu",
+    "in_cooperative", "led_by_enterprise", "led_by_entrepreneur", "has_production_power",
+    "has_living_power", "has_broadcast_tv", "distance_to_road_km", "access_road",
+    "housing_area", "is_dangerous_house", "house_grade", "has_sanitary_toilet", "fuel_type",
+    "water_source", "has_water_difficulty", "has_safe_water", "is_relocated",
+    "relocation_mode", "resettlement_mode", "resettlement_place", "latitude", "longitude",
+)  # fmt: skip
+MEMBER_VALUES = tuple(
+    f.attname for f in Member._meta.concrete_fields if f.attname not in ("created", "updated")
+)
+INCOME_VALUES = tuple(
+    f.attname for f in AnnualIncome._meta.concrete_fields if f.attname not in ("created", "updated")
+)
+GUARANTEE_VALUES = tuple(
+    f.attname
+    for f in GuaranteeStatus._meta.concrete_fields
+    if f.attname not in ("created", "updated", "checked_by_id")
+)
+
+
+class Batch:
+    """One batch of households with what the ledgers read about them, in a few queries."""
+
+    def __init__(self, pks: list[int], year: int | None, *, members=True, extras=True) -> None:
+        rows = {h["pk"]: h for h in Household.objects.filter(pk__in=pks).values(*HOUSEHOLD_VALUES)}
+        self.households = [rows[pk] for pk in pks if pk in rows]
+        self.members: dict[int, list[dict]] = defaultdict(list)
+        if members:
+            for m in (
+                Member.objects.filter(household_id__in=pks)
+                .order_by("household_id", "relation", "birth_date", "id")
+                .values(*MEMBER_VALUES)
+            ):
+                self.members[m["household_id"]].append(m)
+        self.incomes: dict[int, dict] = {}
+        self.guarantees: dict[int, dict] = {}
+        self.pairings: dict[int, dict] = {}
+        self.changes: dict[int, list[dict]] = defaultdict(list)
+        if not extras:
+            return
+        incomes = AnnualIncome.objects.filter(household_id__in=pks)
+        guarantees = GuaranteeStatus.objects.filter(household_id__in=pks)
+        if year is not None:
+            incomes = incomes.filter(year=year)
+            guarantees = guarantees.filter(year=year)
+            self.incomes = {i["household_id"]: i for i in incomes.values(*INCOME_VALUES)}
+            self.guarantees = {g["household_id"]: g for g in guarantees.values(*GUARANTEE_VALUES)}
+            self.pairings = _pairings_at(pks, datetime.date(year, 12, 31))
+        for change in (
+            HouseholdStatusChange.objects.filter(household_id__in=pks)
+            .order_by("household_id", "changed_on", "id")
+            .values("household_id", "year", "from_status", "to_status")
+        ):
+            self.changes[change["household_id"]].append(change)
+
+
+def _pairings_at(pks: list[int], day: datetime.date) -> dict[int, dict]:
+    from django.db.models import Q
+
+    from assistance.models import CadrePairing
+
+    current = (
+        CadrePairing.objects.filter(household_id__in=pks, start_date__lte=day)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
+        .order_by("household_id", "-start_date")
+        .values("household_id", "cadre__name", "cadre__unit_name", "cadre__phone")
+    )
+    result: dict[int, dict] = {}
+    for row in current:
+        result.setdefault(row["household_id"], row)
+    return result
+
+
+def household_batches(
+    queryset: QuerySet, year: int | None, *, members: bool = True, extras: bool = True
+) -> Iterator[Batch]:
+    pks = list(queryset.values_list("pk", flat=True))
+    for start in range(0, len(pks), BATCH_SIZE):
+        yield Batch(pks[start : start + BATCH_SIZE], year, members=members, extras=extras)
+
+
+def _maskers(user):
+    if user_sees_sensitive(user):
+        same = lambda value: value or ""  # noqa: E731
+        return same, same, same
+    return mask_id_number, mask_phone, mask_bank_account
+
+
+def _place(names: dict[str, str], code: str) -> tuple[str, str, str, str, str]:
+    return (
+        names.get(code[:2] + "0" * 10, ""),
+        names.get(code[:4] + "0" * 8, ""),
+        names.get(code[:6] + "0" * 6, ""),
+        names.get(code[:9] + "000", ""),
+        names.get(code, ""),
+    )
+
+
+def _account(income: dict | None):
+    if income is None:
+        return None
+    return income_account(
+        {name: income[name] for name in INCOME_COMPONENTS},
+        business_costs=income["business_costs"],
+        household_size=income["household_size"],
+    )
+
+
+def _title(params: LedgerParams, names: dict[str, str], label: str) -> str:
+    return f"{region_title(params.region_code, names)}{label}（{params.year}年度）"
+
+
+def _filename(params: LedgerParams, names: dict[str, str], label: str) -> str:
+    return f"{region_title(params.region_code, names)}{label}_{params.year}.xlsx"
+
+
+# --- 贫困户花名册 -------------------------------------------------------------------------
+
+M, D, T, I, Y = "money", "decimal", "text", "int", "year"  # noqa: E741
+ROSTER_COLUMNS = [
+    Column("序号", I, 6), Column("省", T, 8), Column("市", T, 8), Column("县", T, 8),
+    Column("乡", T, 10), Column("村", T, 10), Column("户编号", T, 20), Column("户主姓名", T, 8),
+    Column("户主证件号码", T, 20), Column("家庭人口数", I, 6), Column("是否危房户", T, 6),
+    Column("人均纯收入", M), Column("年收入", M), Column("是否解决安全饮用水", T, 8),
+    Column("年度", Y, 6), Column("开户银行名称", T, 14), Column("银行卡号", T, 22),
+    Column("识别标准", T, 8), Column("主要致贫原因", T, 10), Column("次要致贫原因", T, 14),
+    Column("工资性收入", M), Column("生产经营性收入", M), Column("财产性收入", M),
+    Column("转移性收入", M), Column("计划生育金", M), Column("低保金", M), Column("五保金", M),
+    Column("养老保险金", M), Column("生态补偿金", M), Column("其他转移性收入", M),
+    Column("生产经营性支出", M), Column("纯收入", M), Column("资产收益扶贫分红收入", M),
+    Column("其他财产性收入", M), Column("耕地面积（亩）", D), Column("水面面积（亩）", D),
+    Column("是否加入农民专业合作组织", T, 8), Column("退耕还林面积（亩）", D),
+    Column("林果面积（亩）", D), Column("牧草地面积（亩）", D), Column("林地面积（亩）", D),
+    Column("是否通生产用电", T, 6), Column("是否通生活用电", T, 6), Column("是否通广播电视", T, 6),
+    Column("与村主干路距离（公里）", D), Column("入户路类型", T, 8), Column("住房面积（㎡）", D),
+    Column("是否有卫生厕所", T, 6), Column("主要燃料类型", T, 8), Column("危房级别", T, 14),
+    Column("是否有龙头企业带动", T, 6), Column("是否有创业致富带头人带动", T, 8),
+    Column("贫困户属性", T, 14), Column("脱贫属性", T, 8), Column("脱贫年度", Y, 6),
+    Column("帮扶责任人", T, 8), Column("帮扶单位", T, 16), Column("联系电话", T, 14),
+    Column("是否易地扶贫搬迁", T, 6),
+]  # fmt: skip
+
+
+def _roster_rows(params: LedgerParams, names: dict[str, str]) -> Iterator[tuple]:
+    mask_id, mask_tel, mask_bank = _maskers(params.user)
+    year = params.year
+    number = 0
+    for batch in household_batches(households_for_export(params), year):
+        for h in batch.households:
+            pk = h["pk"]
+            members = [m for m in batch.members[pk] if member_in_household_as_of(m, year)]
+            head = next((m for m in members if m["relation"] == "01"), None)
+            acc = _account(batch.incomes.get(pk))
+            income = batch.incomes.get(pk) or {}
+            guarantee = batch.guarantees.get(pk)
+            water = (
+                guarantee["water"] == "met"
+                if guarantee and guarantee["water"] in ("met", "not_met")
+                else h["has_safe_water"]
+            )
+            pairing = batch.pairings.get(pk) or {}
+            number += 1
+            yield (
+                number, *_place(names, h["village_id"]), h["household_number"],
+                head["name"] if head else "", mask_id(head["id_number"]) if head else "",
+                len(members), bool_text(h["is_dangerous_house"]),
+                acc.per_capita_net if acc else None, acc.gross if acc else None,
+                bool_text(water), year, h["bank_name"], mask_bank(h["bank_account"]),
+                STANDARD.get(h["identification_standard"], ""), CAUSE.get(h["main_cause"], ""),
+                "、".join(CAUSE.get(x, x) for x in h["other_causes"]),
+                acc.wage if acc else None, acc.business if acc else None,
+                acc.property if acc else None, acc.transfer if acc else None,
+                income.get("family_planning"), income.get("dibao"), income.get("tekun"),
+                income.get("pension"), income.get("eco_compensation"), income.get("transfer_other"),
+                acc.costs if acc else None, acc.net if acc else None,
+                income.get("property_dividend"), income.get("property_other"),
+                h["cultivated_land_mu"], h["water_surface_mu"], bool_text(h["in_cooperative"]),
+                h["grain_to_green_mu"], h["fruit_forest_mu"], h["pasture_mu"], h["forest_land_mu"],
+                bool_text(h["has_production_power"]), bool_text(h["has_living_power"]),
+                bool_text(h["has_broadcast_tv"]), h["distance_to_road_km"],
+                ROAD.get(h["access_road"], ""), h["housing_area"],
+                bool_text(h["has_sanitary_toilet"]), FUEL.get(h["fuel_type"], ""),
+                GRADE.get(h["house_grade"], ""), bool_text(h["led_by_enterprise"]),
+                bool_text(h["led_by_entrepreneur"]), ATTRIBUTE.get(h["attribute"], ""),
+                STATUS.get(status_as_of(h["status"], batch.changes[pk], year), ""),
+                h["exit_year"] if h["exit_year"] and h["exit_year"] <= year else None,
+                pairing.get("cadre__name", ""), pairing.get("cadre__unit_name", ""),
+                mask_tel(h["phone"]), bool_text(h["is_relocated"]),
+            )  # fmt: skip
+
+
+def _roster_plan(params: LedgerParams) -> LedgerPlan:
+    names = region_names(params.prefix)
+    label = "建档立卡贫困户花名册"
+    return LedgerPlan(
+        filename=_filename(params, names, label),
+        sheets=[
+            SheetPlan(
+                "贫困户花名册",
+                ROSTER_COLUMNS,
+                lambda: _roster_rows(params, names),
+                title=_title(params, names, label),
+                subtitle=subtitle(params, units=MONEY_UNITS),
+            )
+        ],
+        total=households_for_export(params).count(),
+    )
+
+
+def _household_count(params: LedgerParams) -> int:
+    return households_for_export(params).count()
+
+
+ledger_kind(
+    LedgerKind(
+        key="households_roster",
+        label="贫困户花名册",
+        scope_model=Household,
+        plan=_roster_plan,
+        count=_household_count,
+        description="每户一行，按全国扶贫开发信息系统户信息导出的列顺序（DOMAIN.md §15.1）。",
+        order=10,
+    )
+)
+
+
+# --- 人口明细 --------------------------------------------------------------------------------
+
+MEMBER_ROSTER_COLUMNS = [
+    Column("序号", I, 6), Column("市", T, 8), Column("县", T, 8), Column("乡（镇）", T, 10),
+    Column("行政村", T, 10), Column("自然村", T, 10), Column("户编号", T, 20),
+    Column("姓名", T, 8), Column("证件号码", T, 20), Column("性别", T, 4),
+    Column("出生日期", "date"), Column("与户主关系", T, 8), Column("民族", T, 6),
+    Column("政治面貌", T, 8), Column("文化程度", T, 10), Column("在校生状况", T, 10),
+    Column("健康状况", T, 10), Column("劳动技能", T, 10), Column("务工状况", T, 12),
+    Column("务工时间（月）", I, 6), Column("是否现役军人", T, 6),
+    Column("是否参加城乡居民基本医疗保险", T, 8), Column("是否参加大病保险", T, 6),
+    Column("是否参加城乡居民基本养老保险", T, 8), Column("享受低保政策情况", T, 8),
+    Column("享受特困供养政策情况", T, 8), Column("贫困户属性", T, 14), Column("致贫原因", T, 8),
+    Column("脱贫属性", T, 8), Column("联系电话", T, 14),
+]  # fmt: skip
+
+
+def _member_roster_rows(params: LedgerParams, names: dict[str, str]) -> Iterator[tuple]:
+    mask_id, mask_tel, _bank = _maskers(params.user)
+    year = params.year
+    number = 0
+    for batch in household_batches(households_for_export(params), year):
+        for h in batch.households:
+            pk = h["pk"]
+            _province, city, county, township, village = _place(names, h["village_id"])
+            attribute = ATTRIBUTE.get(h["attribute"], "")
+            cause = CAUSE.get(h["main_cause"], "")
+            status = STATUS.get(status_as_of(h["status"], batch.changes[pk], year), "")
+            for m in batch.members[pk]:
+                if not member_in_household_as_of(m, year):
+                    continue
+                number += 1
+                yield (
+                    number, city, county, township, village, h["group_name"],
+                    h["household_number"], m["name"], mask_id(m["id_number"]),
+                    SEX.get(m["sex"], ""), m["birth_date"], RELATION.get(m["relation"], ""),
+                    ETHNICITY.get(m["ethnicity"], ""), POLITICAL.get(m["political_status"], ""),
+                    EDUCATION.get(m["education"], ""), SCHOOL.get(m["school_status"], ""),
+                    HEALTH.get(m["health"], ""), LABOUR.get(m["labour_ability"], ""),
+                    WORK.get(m["work_status"], ""), m["work_months"],
+                    bool_text(m["is_active_military"]),
+                    bool_text(m["has_resident_medical_insurance"]),
+                    bool_text(m["has_critical_illness_insurance"]),
+                    bool_text(m["has_resident_pension"]), DIBAO.get(m["dibao"], ""),
+                    TEKUN.get(m["tekun"], ""), attribute, cause, status, mask_tel(m["phone"]),
+                )  # fmt: skip
+
+
+def _member_count(params: LedgerParams) -> int:
+    return Member.objects.filter(household__in=households_for_export(params)).count()
+
+
+def _member_roster_plan(params: LedgerParams) -> LedgerPlan:
+    names = region_names(params.prefix)
+    label = "建档立卡贫困人口明细"
+    return LedgerPlan(
+        filename=_filename(params, names, label),
+        sheets=[
+            SheetPlan(
+                "人口明细",
+                MEMBER_ROSTER_COLUMNS,
+                lambda: _member_roster_rows(params, names),
+                title=_title(params, names, label),
+                subtitle=subtitle(params),
+            )
+        ],
+        total=_member_count(params),
+    )
+
+
+ledger_kind(
+    LedgerKind(
+        key="members_roster",
+        label="人口明细",
+        scope_model=Household,
+        plan=_member_roster_plan,
+        count=_member_count,
+        description="每人一行，该年度在户的家庭成员（DOMAIN.md §15.2）。",
+        order=20,
+    )
+)
+
+
+# --- 收入测算表 ---------------------------------------------------------------------------
+
+INCOME_WORKSHEET_COLUMNS = [
+    Column("序号", I, 6), Column("乡（镇）", T, 10), Column("行政村", T, 10), Column("户编号", T, 20),
+    Column("户主姓名", T, 8), Column("统计期起", "date"), Column("统计期止", "date"),
+    *[Column(label, M) for _name, (_group, label) in INCOME_COMPONENTS.items()],
+    Column("年收入", M), Column("生产经营性支出", M), Column("纯收入", M),
+    Column("家庭人口数", I, 6), Column("人均纯收入", M), Column("扶贫标准（元/人·年）", M),
+    Column("测算结果", T, 10), Column("户主签字确认", T, 6), Column("帮扶责任人", T, 8),
+    Column("帮扶责任人签字", T, 10), Column("户主签字", T, 10),
+]  # fmt: skip
+
+
+def poverty_line(year: int, province_code: str) -> Decimal | None:
+    """The line the income is compared with, from the policy standards table when it exists."""
+    try:
+        from assessment.selectors import poverty_line_for  # the assessment issue provides it
+    except ImportError:
+        return None
+    return poverty_line_for(year=year, province_code=province_code)
+
+
+def _income_rows(params: LedgerParams, names: dict[str, str]) -> Iterator[tuple]:
+    year = params.year
+    line = poverty_line(year, params.region_code[:2].ljust(12, "0")) if params.region_code else None
+    number = 0
+    for batch in household_batches(households_for_export(params), year):
+        for h in batch.households:
+            pk = h["pk"]
+            members = [m for m in batch.members[pk] if member_in_household_as_of(m, year)]
+            head = next((m for m in members if m["relation"] == "01"), None)
+            income = batch.incomes.get(pk)
+            acc = _account(income)
+            if acc is None:
+                result = _("未录入收入")
+            elif line is None:
+                result = ""
+            else:
+                result = _("高于标准") if acc.per_capita_net >= line else _("低于标准")
+            income = income or {}
+            number += 1
+            _p, _c, _county, township, village = _place(names, h["village_id"])
+            yield (
+                number, township, village, h["household_number"], head["name"] if head else "",
+                income.get("period_start"), income.get("period_end"),
+                *[income.get(name) for name in INCOME_COMPONENTS],
+                acc.gross if acc else None, acc.costs if acc else None, acc.net if acc else None,
+                acc.household_size if acc else len(members), acc.per_capita_net if acc else None,
+                line, result, bool_text(income.get("confirmed_by_head")) if income else "",
+                (batch.pairings.get(pk) or {}).get("cadre__name", ""), "", "",
+            )  # fmt: skip
+
+
+def _income_plan(params: LedgerParams) -> LedgerPlan:
+    names = region_names(params.prefix)
+    label = "贫困户收入测算表"
+    return LedgerPlan(
+        filename=_filename(params, names, label),
+        sheets=[
+            SheetPlan(
+                "收入测算",
+                INCOME_WORKSHEET_COLUMNS,
+                lambda: _income_rows(params, names),
+                title=_title(params, names, label),
+                subtitle=subtitle(params, units="元"),
+            )
+        ],
+        total=households_for_export(params).count(),
+    )
+
+
+ledger_kind(
+    LedgerKind(
+        key="income_worksheet",
+        label="收入测算表",
+        scope_model=Household,
+        plan=_income_plan,
+        count=_household_count,
+        description="每户一行：该年度各项收入、支出、纯收入、人均纯收入（DOMAIN.md §5、§15.6）。",
+        order=30,
+    )
+)
+
+
+# --- 户籍数据包 (the import format) ------------------------------------------------------
+
+
+def _package_rows(
+    spec: SheetSpec, params: LedgerParams, names: dict[str, str], mask
+) -> Iterator[tuple]:
+    """Rows of one importable sheet, every year and every member (the import's own format)."""
+    mask_id, mask_tel, mask_bank = mask
+    masked = {"bank_account": mask_bank, "phone": mask_tel, "id_number": mask_id}
+    for batch in household_batches(households_for_export(params), None):
+        incomes: dict[int, list[dict]] = defaultdict(list)
+        guarantees: dict[int, list[dict]] = defaultdict(list)
+        pks = [h["pk"] for h in batch.households]
+        if spec is INCOME_SHEET:
+            for row in (
+                AnnualIncome.objects.filter(household_id__in=pks)
+                .order_by("year")
+                .values(*INCOME_VALUES)
+            ):
+                incomes[row["household_id"]].append(row)
+        if spec is GUARANTEE_SHEET:
+            for row in (
+                GuaranteeStatus.objects.filter(household_id__in=pks)
+                .order_by("year")
+                .values(*GUARANTEE_VALUES)
+            ):
+                guarantees[row["household_id"]].append(row)
+        for h in batch.households:
+            code = h["village_id"]
+            if spec is HOUSEHOLD_SHEET:
+                extra = {
+                    "village_code": code,
+                    "county_name": names.get(code[:6] + "000000", ""),
+                    "township_name": names.get(code[:9] + "000", ""),
+                    "village_name": names.get(code, ""),
+                }
+                records: Iterable[dict] = [{**h, **extra}]
+            elif spec is MEMBER_SHEET:
+                records = batch.members[h["pk"]]
+            elif spec is INCOME_SHEET:
+                records = incomes[h["pk"]]
+            else:
+                records = guarantees[h["pk"]]
+            for record in records:
+                record = {**record, "household_number": h["household_number"]}
+                yield tuple(
+                    f.to_cell(
+                        masked[f.key](record.get(f.key)) if f.key in masked else record.get(f.key)
+                    )
+                    for f in spec.fields
+                )
+
+
+def _package_plan(params: LedgerParams) -> LedgerPlan:
+    names = region_names(params.prefix)
+    mask = _maskers(params.user)
+    label = "贫困户数据（可导入）"
+    sheets = [
+        SheetPlan(
+            spec.name,
+            spec.columns,
+            (lambda spec=spec: _package_rows(spec, params, names, mask)),
+            title=f"{region_title(params.region_code, names)}{spec.title}",
+            subtitle=subtitle(params, units=MONEY_UNITS if spec is not MEMBER_SHEET else ""),
+        )
+        for spec in (HOUSEHOLD_SHEET, MEMBER_SHEET, INCOME_SHEET, GUARANTEE_SHEET)
+    ]
+    households = households_for_export(params)
+    total = (
+        households.count()
+        + Member.objects.filter(household__in=households).count()
+        + AnnualIncome.objects.filter(household__in=households).count()
+        + GuaranteeStatus.objects.filter(household__in=households).count()
+    )
+    return LedgerPlan(filename=_filename(params, names, label), sheets=sheets, total=total)
+
+
+ledger_kind(
+    LedgerKind(
+        key="households_package",
+        label="贫困户数据（可导入）",
+        scope_model=Household,
+        plan=_package_plan,
+        count=_household_count,
+        description="户信息、家庭成员、年度收入（各年度）、两不愁三保障（各年度）四张表，"
+        "与导入模板的格式相同，可在另一系统或另一数据库中原样导入。",
+        order=15,
+    )
+)

@@ -1,0 +1,207 @@
+"""Write change records. Services call these inside the transaction that makes the change."""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import uuid
+from collections.abc import Iterable
+
+from django.db import models
+
+from poverty.audit.context import current_context
+from poverty.audit.models import ChangeAction, ChangeRecord
+
+__all__ = [
+    "AuditedAdminMixin",
+    "audit_target",
+    "model_snapshot",
+    "record_bulk_changes",
+    "record_change",
+    "snapshot_diff",
+]
+
+# Bookkeeping fields whose change is not news to anyone reading the history.
+IGNORED_FIELDS = frozenset({"created", "updated", "version"})
+
+
+def _plain(value):
+    if isinstance(value, decimal.Decimal):
+        return format(value, "f")
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def model_snapshot(instance: models.Model) -> dict:
+    """The instance's concrete field values, JSON-ready, keyed by attribute name."""
+    return {
+        field.attname: _plain(getattr(instance, field.attname))
+        for field in instance._meta.concrete_fields
+        if field.attname not in IGNORED_FIELDS
+    }
+
+
+def snapshot_diff(before: dict | None, after: dict | None) -> dict:
+    """{field: [before, after]} for every field whose value differs."""
+    before = before or {}
+    after = after or {}
+    changes = {}
+    for key in sorted(set(before) | set(after)):
+        if key in IGNORED_FIELDS or key == "id":
+            continue
+        old, new = before.get(key), after.get(key)
+        if old != new:
+            changes[key] = [old, new]
+    return changes
+
+
+def _build(
+    *,
+    actor,
+    action: str,
+    instance: models.Model,
+    before: dict | None,
+    after: dict | None,
+    message: str,
+    household_id: int | None,
+    division_code: str,
+) -> ChangeRecord | None:
+    changes = snapshot_diff(before, after)
+    if action == ChangeAction.UPDATE and not changes:
+        return None
+    context = current_context()
+    user = actor if getattr(actor, "pk", None) else None
+    return ChangeRecord(
+        user=user,
+        user_name=(user.get_full_name() or user.get_username()) if user else "",
+        ip_address=context.ip_address,
+        channel=context.channel,
+        request_id=context.request_id,
+        action=action,
+        object_type=instance._meta.label_lower,
+        object_id=str(instance.pk),
+        object_repr=str(instance)[:200],
+        household_id=household_id,
+        division_code=division_code or "",
+        changes=changes,
+        message=message[:300],
+    )
+
+
+def record_change(
+    *,
+    actor,
+    action: str,
+    instance: models.Model,
+    before: dict | None = None,
+    after: dict | None = None,
+    message: str = "",
+    household_id: int | None = None,
+    division_code: str = "",
+) -> ChangeRecord | None:
+    """Record one change; an update that changed nothing records nothing."""
+    record = _build(
+        actor=actor,
+        action=action,
+        instance=instance,
+        before=before,
+        after=after,
+        message=message,
+        household_id=household_id,
+        division_code=division_code,
+    )
+    if record is not None:
+        record.save()
+    return record
+
+
+def record_bulk_changes(actor, entries: Iterable[dict]) -> int:
+    """Record many changes in one INSERT; each entry holds record_change's keyword arguments."""
+    records = [r for r in (_build(actor=actor, **entry) for entry in entries) if r is not None]
+    ChangeRecord.objects.bulk_create(records, batch_size=2000)
+    return len(records)
+
+
+def audit_target(instance: models.Model) -> dict:
+    """The household and division code a change belongs to, for history and its scoping."""
+    from households.models import Household
+
+    if isinstance(instance, Household):
+        return {"household_id": instance.pk, "division_code": instance.village_id or ""}
+    household_id = getattr(instance, "household_id", None)
+    if household_id is not None:
+        from households.models import Household as H
+
+        code = H.objects.filter(pk=household_id).values_list("village_id", flat=True).first() or ""
+        return {"household_id": household_id, "division_code": code}
+    for attname in ("division_code", "village_id", "region_code", "code"):
+        value = getattr(instance, attname, None)
+        if isinstance(value, str) and value:
+            return {"household_id": None, "division_code": value}
+    team = getattr(instance, "team", None)
+    if team is not None:
+        return {"household_id": None, "division_code": team.village_id}
+    return {"household_id": None, "division_code": ""}
+
+
+def _db_snapshots(model, pks) -> dict:
+    pks = [pk for pk in pks if pk is not None]
+    return {obj.pk: model_snapshot(obj) for obj in model._default_manager.filter(pk__in=pks)}
+
+
+class AuditedAdminMixin:
+    """Record every admin create, change and delete in the change history (channel "admin").
+
+    Admin forms write models directly; this mixin snapshots the rows before and after, so the
+    admin leaves the same trail as the services. Deletions in the admin are recorded too.
+    """
+
+    def save_model(self, request, obj, form, change):
+        before = _db_snapshots(type(obj), [obj.pk]).get(obj.pk) if change else None
+        super().save_model(request, obj, form, change)
+        record_change(
+            actor=request.user,
+            action=ChangeAction.UPDATE if change else ChangeAction.CREATE,
+            instance=obj,
+            before=before,
+            after=model_snapshot(obj),
+            **audit_target(obj),
+        )
+
+    def save_formset(self, request, form, formset, change):
+        model = formset.model
+        before = _db_snapshots(model, [f.instance.pk for f in formset.initial_forms])
+        # Deletions are recorded first: once deleted, the objects no longer have a pk.
+        for deleted in formset.deleted_forms:
+            obj = deleted.instance
+            if obj.pk in before:
+                record_change(actor=request.user, action=ChangeAction.DELETE, instance=obj,
+                              before=before[obj.pk], **audit_target(obj))  # fmt: skip
+        super().save_formset(request, form, formset, change)
+        for obj in getattr(formset, "new_objects", []):
+            record_change(actor=request.user, action=ChangeAction.CREATE, instance=obj,
+                          after=model_snapshot(obj), **audit_target(obj))  # fmt: skip
+        for obj, _fields in getattr(formset, "changed_objects", []):
+            record_change(actor=request.user, action=ChangeAction.UPDATE, instance=obj,
+                          before=before.get(obj.pk), after=model_snapshot(obj), **audit_target(obj))  # fmt: skip
+
+    def delete_model(self, request, obj):
+        record_change(actor=request.user, action=ChangeAction.DELETE, instance=obj,
+                      before=model_snapshot(obj), **audit_target(obj))  # fmt: skip
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        record_bulk_changes(
+            request.user,
+            [
+                {"action": ChangeAction.DELETE, "instance": obj, "before": model_snapshot(obj),
+                 "after": None, "message": "", **audit_target(obj)}
+                for obj in queryset
+            ],
+        )  # fmt: skip
+        super().delete_queryset(request, queryset)

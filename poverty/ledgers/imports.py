@@ -1,0 +1,141 @@
+"""Import jobs: upload → check → preview → apply, each a JobRun the page follows.
+
+The upload is stored under media/imports/; the check job reads it and keeps the outcome
+(counts, the first problems) in ``JobRun.result`` and the error workbook as its result file;
+the apply job re-runs the same check inside one transaction and writes only if it passes.
+Small files run in the request, large ones on a worker; the pages are the same.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from households.ledgers.imports import household_import, import_error_workbook
+from poverty.jobs.models import JobRun
+from poverty.jobs.services import job_enqueue_once, job_finish, job_progress, job_start
+from poverty.ledgers.services import job_file_path
+from poverty.scoping import user_profile
+from poverty.xlsx import FileRejected, workbook_open
+
+__all__ = [
+    "IMPORT_APPLY_KIND",
+    "IMPORT_CHECK_KIND",
+    "ledger_import_apply_start",
+    "ledger_import_check_start",
+    "ledger_import_run",
+]
+
+log = logging.getLogger(__name__)
+IMPORT_CHECK_KIND = "ledger_import_check"
+IMPORT_APPLY_KIND = "ledger_import_apply"
+
+
+def _store_upload(upload) -> str:
+    name = f"imports/{uuid.uuid4().hex}.xlsx"
+    path = Path(default_storage.path(name))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "wb") as handle:
+        for chunk in upload.chunks():
+            handle.write(chunk)
+    return name
+
+
+def _start(job: JobRun, *, inline: bool) -> None:
+    if inline:
+        ledger_import_run(job.pk)
+        return
+    from poverty.ledgers.tasks import ledger_import_task
+
+    transaction.on_commit(lambda: ledger_import_task.delay(job.pk))
+
+
+def ledger_import_check_start(user, upload) -> JobRun:
+    """Store the upload and check it (in the request when small). Refuses non-.xlsx at once."""
+    workbook_open(upload.file, filename=upload.name)  # raises FileRejected with the reason
+    name = _store_upload(upload)
+    profile = user_profile(user)
+    job, _created = job_enqueue_once(
+        kind=IMPORT_CHECK_KIND,
+        subject=f"{user.pk}:{uuid.uuid4().hex}",
+        region_code=profile.region_code if profile else "",
+        created_by=user,
+    )
+    JobRun.objects.filter(pk=job.pk).update(
+        result={"params": {"upload": name, "filename": upload.name, "size": upload.size}},
+        message=_("排队检查：%(f)s") % {"f": upload.name},
+    )
+    _start(job, inline=upload.size <= settings.LEDGER_SYNC_MAX_BYTES)
+    job.refresh_from_db()
+    return job
+
+
+def ledger_import_apply_start(user, check: JobRun) -> JobRun:
+    """Apply a checked upload; one apply per check (a second click finds the same job)."""
+    params = (check.result or {}).get("params") or {}
+    job, created = job_enqueue_once(
+        kind=IMPORT_APPLY_KIND,
+        subject=f"check:{check.pk}",
+        region_code=check.region_code,
+        created_by=user,
+    )
+    if created:
+        JobRun.objects.filter(pk=job.pk).update(
+            result={"params": {**params, "check_job": check.pk}},
+            message=_("排队导入：%(f)s") % {"f": params.get("filename", "")},
+        )
+        _start(job, inline=params.get("size", 0) <= settings.LEDGER_SYNC_MAX_BYTES)
+    job.refresh_from_db()
+    return job
+
+
+def ledger_import_run(job_id: int) -> None:
+    job = job_start(job_id)
+    if job is None:
+        return
+    params = (job.result or {}).get("params") or {}
+    apply = job.kind == IMPORT_APPLY_KIND
+    try:
+        path = default_storage.path(params.get("upload", ""))
+        outcome = household_import(
+            job.created_by,
+            path,
+            filename=params.get("filename", ""),
+            apply=apply,
+            progress=lambda done, total: job_progress(job_id, done=done, total=total),
+        )
+        result = {"params": params, **outcome.summary()}
+        if not outcome.ok:
+            name = job_file_path("errors.xlsx")
+            target = Path(default_storage.path(name))
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with open(target, "wb") as handle:
+                import_error_workbook(outcome, handle)
+            JobRun.objects.filter(pk=job_id).update(result_file=name)
+            result["filename"] = f"错误说明_{Path(params.get('filename', '导入文件')).stem}.xlsx"
+            message = _("检查未通过：共 %(n)s 个问题，未导入任何数据") % {
+                "n": len(outcome.problems)
+            }
+        elif apply:
+            message = _("导入完成")
+        else:
+            message = _("检查通过，可以导入")
+        job_progress(job_id, done=100, total=100)
+        job_finish(job_id, ok=outcome.ok, message=message, result=result)
+    except FileRejected as exc:
+        job_finish(job_id, ok=False, message=str(exc), result={"params": params})
+    except Exception:
+        log.exception("ledger import job %s failed", job_id)
+        job_finish(
+            job_id,
+            ok=False,
+            message=_("导入失败，未导入任何数据（任务编号 %(id)s）") % {"id": job_id},
+            result={"params": params},
+        )
+        raise
