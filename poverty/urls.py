@@ -12,6 +12,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("households/", include("households.urls")),
+    path("assistance/", include("assistance.urls")),
     path("assessment/", include("assessment.urls")),
     path("ledgers/", include("poverty.ledgers.urls")),
     path("jobs/", include("poverty.jobs.urls")),

@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def run_manage(*args, **env):
     full_env = {
-        k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "DJANGO_SECRET_KEY"}
+        k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "DJANGO_SECRET_KEY", "SECURE_SSL_REDIRECT"}
     }
     full_env.update(env)
     return subprocess.run(
