@@ -4,6 +4,7 @@ import pytest
 
 from households.models import Household
 from households.services import household_update, member_save
+from poverty.audit.models import ChangeRecord
 from poverty.exceptions import ConcurrencyError
 from poverty.roles import Role
 from tests.access import build_world
@@ -82,3 +83,65 @@ def test_member_rules_apply_to_service_writes():
     assert same_sex_spouse.value.field == "members[1].relation"
     assert "配偶" in str(same_sex_spouse.value.message)
     assert not Household.objects.filter(household_number="431202777001").exists()
+
+
+def _post_data(response) -> dict:
+    """What the browser would send back for the edit page as rendered (every field as shown)."""
+    context = response.context
+    data: dict = {"version": context["version"]}
+    formset = context["formset"]
+    for form in [context["form"], formset.management_form, *formset.forms]:
+        for bound in form:
+            value = bound.value()
+            if value is None or value is False:
+                continue
+            if value is True:
+                data[bound.html_name] = "on"
+            elif isinstance(value, list | tuple):
+                data[bound.html_name] = [str(v) for v in value]
+            else:
+                data[bound.html_name] = str(value)
+    return data
+
+
+def test_stale_edit_page_is_refused_with_who_changed_it_and_keeps_what_was_typed(client):
+    """The same conflict through the edit page: 409, the name of the first editor, the second
+    editor's typed values still in the form, and nothing of the second edit stored."""
+    world = build_world()
+    county = world.counties["a"]
+    first, second = county.users[Role.COUNTY_OFFICE], county.users[Role.TOWNSHIP_OFFICE]
+    household = county.households[0]
+    url = f"/households/{household.pk}/edit/"
+
+    client.force_login(second)
+    opened = client.get(url)
+    assert opened.status_code == 200
+    stale_form = _post_data(opened)
+
+    household_update(
+        actor=first,
+        household=household,
+        data={"group_name": "一组"},
+        expected_version=household.version,
+    )
+
+    stale_form["address"] = "第二人输入的新地址"
+    refused = client.post(url, stale_form)
+    assert refused.status_code == 409
+    page = refused.content.decode()
+    assert "county-a" in page  # who changed it
+    assert "第二人输入的新地址" in page  # what the second person typed is still on the form
+    fresh = Household.objects.get(pk=household.pk)
+    assert fresh.group_name == "一组" and fresh.address != "第二人输入的新地址"
+
+    # Reloading gives the new version; saving again then succeeds.
+    reloaded = _post_data(client.get(url))
+    reloaded["address"] = "第二人输入的新地址"
+    saved = client.post(url, reloaded)
+    assert saved.status_code == 302, saved.content.decode()[:2000]
+    fresh.refresh_from_db()
+    assert fresh.address == "第二人输入的新地址" and fresh.group_name == "一组"
+    record = ChangeRecord.objects.filter(household_id=household.pk, action="update").latest("at")
+    assert record.channel == "page" and record.user == second
+    assert record.ip_address == "127.0.0.1"
+    assert record.changes["address"][1] == "第二人输入的新地址"
