@@ -112,6 +112,12 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL (postgres://…).")
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Behind pgbouncer in transaction pooling mode a server-side cursor (QuerySet.iterator()) can
+# outlive the transaction on the server connection it was opened on; Django then uses
+# client-side cursors instead (docs: ref/databases, "Transaction pooling and server-side cursors").
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.bool(
+    "DATABASE_DISABLE_SERVER_SIDE_CURSORS", default=False
+)
 DATABASES["default"].setdefault("TEST", {})
 if env.str("TEST_DATABASE_NAME", default=""):
     DATABASES["default"]["TEST"]["NAME"] = env.str("TEST_DATABASE_NAME")
@@ -255,6 +261,14 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_GENERATE_CHOICE_DESCRIPTION": True,
+    # Choice sets shared by several fields get one component each, named after the choice
+    # class, instead of one copy per field name (clothing/water/medical..., from_status/status).
+    "ENUM_NAME_OVERRIDES": {
+        "GuaranteeStateEnum": "households.choices.GuaranteeState",
+        "HouseholdStatusEnum": "households.choices.HouseholdStatus",
+        "CauseOfPovertyEnum": "households.choices.CauseOfPoverty",
+        "EducationEnum": "households.choices.Education",
+    },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "SWAGGER_UI_SETTINGS": {"persistAuthorization": True, "displayRequestDuration": True},
