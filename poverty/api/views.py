@@ -37,7 +37,7 @@ from poverty.api.serializers import (
 )
 from poverty.api.tokens import token_create, token_list, token_revoke
 from poverty.exceptions import ConcurrencyError
-from poverty.models import AccessEvent
+from poverty.models import AccessEvent, ApiToken
 from poverty.roles import ROLE_RULES, Role
 from poverty.scoping import get_for_user, region_prefixes, user_can, user_role, visible_to
 
@@ -323,8 +323,12 @@ class TokenViewSet(viewsets.GenericViewSet):
     public = True  # scoped by owner, not by region: a user sees only their own tokens
     serializer_class = TokenSerializer
     pagination_class = None
+    queryset = ApiToken.objects.none()  # the model for the schema; rows come from get_queryset()
+    lookup_value_converter = "int"  # /auth/tokens/<int:pk>/: a typed path parameter
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no user
+            return ApiToken.objects.none()
         return token_list(self.request.user)
 
     @extend_schema(
