@@ -124,7 +124,7 @@ def visits_overdue_by_village(
     recent = Visit.objects.filter(household=OuterRef("pk"), visited_on__gt=cutoff)
     households = visible_to(user, Household.objects.filter(is_deleted=False))
     if region:
-        households = households.filter(village_id__startswith=region)
+        households = households.filter(village__code__startswith=region)
     rows = (
         households.values("village_id", "village__name", "village__parent__name")
         .annotate(total=Count("pk"), overdue=Count("pk", filter=~Exists(recent)))
@@ -153,7 +153,7 @@ def visits_overdue_by_cadre(
         user, CadrePairing.objects.filter(end_date__isnull=True, household__is_deleted=False)
     )
     if region:
-        pairings = pairings.filter(household__village_id__startswith=region)
+        pairings = pairings.filter(household__village__code__startswith=region)
     rows = (
         pairings.values("cadre_id", "cadre__name", "cadre__unit_name", "cadre__position")
         .annotate(total=Count("pk"), overdue=Count("pk", filter=~Exists(recent)))
@@ -224,7 +224,7 @@ def attendance_rows(
         Q(end_date__isnull=True) | Q(end_date__gte=first), start_date__lte=last
     )
     if region:
-        members = members.filter(team__village_id__startswith=region)
+        members = members.filter(team__village__code__startswith=region)
     members = list(members.order_by("team__village_id", "role", "name", "pk")[:limit])
     counts = (
         StationingDay.objects.filter(

@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Iterable
 
 from django.db import models
+from django.db.models.fields.files import FieldFile
 
 from poverty.audit.context import current_context
 from poverty.audit.models import ChangeAction, ChangeRecord
@@ -34,6 +35,8 @@ def _plain(value):
         return str(value)
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
+    if isinstance(value, FieldFile):  # a stored file (visit photo): its storage name
+        return value.name or ""
     return value
 
 
