@@ -24,7 +24,7 @@ run: install
 	$(PY) -m poverty.devstack
 
 ## Run the whole test suite (against DATABASE_URL/REDIS_URL when set, else embedded servers).
-test: install
+test: install chromium
 	$(PY) -m poverty.preflight
 	$(VENV)/bin/ruff check .
 	$(MAKE) --no-print-directory api-schema
@@ -35,6 +35,17 @@ test: install
 ## operation, deterministic): no 5xx, every status, content type and body as documented.
 api-schema: install
 	$(PY) -m pytest -p no:cacheprovider tests/api/test_schema.py
+
+## Debian's chromium (and a CJK font for readable screenshots) for the browser tests in
+## tests/browser, installed with apt-get when missing. Playwright launches this executable;
+## no browser is ever downloaded.
+chromium:
+	@if command -v chromium >/dev/null 2>&1 && fc-list :lang=zh 2>/dev/null | grep -q .; then exit 0; fi; \
+	  SUDO=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
+	  echo "Installing Debian's chromium for the browser tests (apt-get)"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  $$SUDO apt-get install -y chromium fonts-wqy-microhei \
+	    || { $$SUDO apt-get update && $$SUDO apt-get install -y chromium fonts-wqy-microhei; }
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -74,6 +74,19 @@
     if (first) first.focus();
   });
 
+  // --- After a refused save: the cursor goes to the first field with a message ---------------
+  // (not to the form's first field, which autofocus would pick), so the clerk fixes it at once.
+  var firstError = document.querySelector(
+    "form[data-ctrl-enter] .has-error :is(input:not([type=hidden]), select, textarea)"
+  );
+  if (firstError) {
+    for (var folded = firstError.closest("details"); folded; folded = folded.parentElement.closest("details")) {
+      folded.open = true;
+    }
+    firstError.focus({ preventScroll: true });
+    firstError.scrollIntoView({ block: "center" });
+  }
+
   // --- Ctrl+Enter (or ⌘+Enter) saves the form being typed in -----------------------------------
   document.addEventListener("keydown", function (event) {
     if (event.key !== "Enter" || !(event.ctrlKey || event.metaKey)) return;

@@ -1,0 +1,110 @@
+"""Browser journeys: Playwright for Python driving Debian's chromium against a live server.
+
+The browser is the system's own ``/usr/bin/chromium`` (``make chromium`` installs it with
+apt-get; ``make test`` runs that first). No browser is ever downloaded: Playwright launches the
+executable given here. A missing chromium FAILS these tests, it does not skip them.
+
+The live server runs in a thread of the test process on the real PostgreSQL test database;
+the tests are transactional (each one's data is committed, then flushed), and
+``serialized_rollback`` restores the rows that migrations seed.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+# The flags from the environment notes: headless, no sandbox (chromium refuses to sandbox as
+# root), no GPU, and nothing that reaches out to the network on its own.
+LAUNCH_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = Path(settings.BASE_DIR) / "artifacts" / "screenshots"
+DESKTOP = {"width": 1280, "height": 860}
+PHONE = {"width": 390, "height": 844}
+TIMEOUT_MS = 10_000
+
+
+@pytest.fixture(scope="session")
+def _playwright():
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(
+            f"chromium not found at {CHROMIUM}: the browser tests need Debian's chromium. "
+            "Run `make chromium` (apt-get install -y chromium) or set CHROMIUM=/path/to/chromium.",
+            pytrace=False,
+        )
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an asyncio loop on this thread; Django's guard against
+    # calling the ORM from async code would otherwise refuse the test's own queries.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            yield playwright
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture(scope="session")
+def browser(_playwright):
+    browser = _playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS, headless=True)
+    yield browser
+    browser.close()
+
+
+def _new_page(browser, **context_options):
+    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", **context_options)
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.js_errors = errors
+    return page
+
+
+@pytest.fixture
+def desktop(browser):
+    page = _new_page(browser, viewport=DESKTOP)
+    yield page
+    page.context.close()
+    assert not page.js_errors, f"JavaScript errors on the page: {page.js_errors}"
+
+
+@pytest.fixture
+def phone(browser):
+    page = _new_page(browser, viewport=PHONE, device_scale_factor=1, is_mobile=True, has_touch=True)
+    yield page
+    page.context.close()
+    assert not page.js_errors, f"JavaScript errors on the page: {page.js_errors}"
+
+
+def login(page, live_server, username: str, password: str) -> None:
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("button[type=submit]:has-text('登录')")
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+
+
+def screenshot(page, name: str, *, full_page: bool = False) -> Path:
+    """Save the page as artifacts/screenshots/NAME.png (the test run's artefacts)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=full_page, animations="disabled")
+    return path

@@ -1,0 +1,90 @@
+"""A cadre on a phone logs a visit for a paired household, through a dropped connection."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from assistance.models import Visit
+from poverty.roles import Role
+from tests.access import PASSWORD, build_world
+from tests.browser.conftest import login, screenshot
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+FINDINGS = "两不愁三保障均已落实，今年养猪收入增加。"
+ACTIONS = "协助申请产业奖补资金。"
+
+
+def test_cadre_logs_a_visit_on_a_phone_and_loses_nothing_when_the_connection_drops(
+    live_server, phone
+):
+    world = build_world()
+    county = world.counties["a"]
+    household = county.households[0]  # the one household paired with cadre-a
+    page = phone
+
+    login(page, live_server, county.users[Role.CADRE].username, PASSWORD)
+    page.goto(f"{live_server.url}/assistance/visits/mine/")
+    row = page.locator(f"[data-household='{household.household_number}']")
+    expect(row).to_contain_text("从未走访")
+    expect(page.locator(".visit-households > li")).to_have_count(1)
+    # One screen: no sideways scrolling on a 390 px wide phone.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot(page, "phone-my-households")
+
+    row.locator("a:has-text('走访')").click()
+    expect(page.locator("h1")).to_contain_text("登记走访")
+    page.select_option("#id_kind", "home")
+    page.fill("#id_findings", FINDINGS)
+    page.fill("#id_actions_taken", ACTIONS)
+    page.check("#id_follow_up_needed")
+    page.fill("#id_follow_up_note", "下月回访")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot(page, "phone-visit-form", full_page=True)
+
+    # The connection drops: the page says the visit was NOT saved and keeps what was typed.
+    page.context.set_offline(True)
+    page.click("#visit-save")
+    status = page.locator("#visit-status .alert-danger")
+    expect(status).to_contain_text("未保存")
+    expect(status).to_contain_text("网络中断")
+    expect(page.locator("#id_findings")).to_have_value(FINDINGS)
+    expect(page.locator("#visit-save")).to_be_enabled()
+    assert Visit.objects.count() == 0
+    screenshot(page, "phone-visit-offline")
+
+    # Back online, a reload (or a tab closed and opened again) still has the draft.
+    page.context.set_offline(False)
+    page.reload()
+    expect(page.locator("#draft-note")).to_be_visible()
+    expect(page.locator("#id_findings")).to_have_value(FINDINGS)
+    expect(page.locator("#id_actions_taken")).to_have_value(ACTIONS)
+    expect(page.locator("#id_follow_up_needed")).to_be_checked()
+    expect(page.locator("#id_follow_up_note")).to_have_value("下月回访")
+
+    # The request is cut while saving (the network drops mid-way): still not saved, still kept.
+    def drop_posts(route):
+        if route.request.method == "POST":
+            route.abort("connectionreset")
+        else:
+            route.continue_()
+
+    page.route("**/visits/new/", drop_posts)
+    page.click("#visit-save")
+    expect(status).to_contain_text("网络中断")
+    expect(page.locator("#id_findings")).to_have_value(FINDINGS)
+    page.unroute("**/visits/new/")
+
+    # Saved at last: back to the list, the household shows today's visit, the draft is gone.
+    page.click("#visit-save")
+    page.wait_for_url("**/assistance/visits/mine/")
+    expect(page.locator(".alert-success")).to_contain_text("已保存走访记录")
+    expect(row).not_to_contain_text("从未走访")
+    visit = Visit.objects.get()
+    assert visit.household_id == household.pk
+    assert visit.findings == FINDINGS
+    assert visit.follow_up_needed is True
+    assert visit.cadre_id == county.cadre.pk
+    draft = page.evaluate(f"localStorage.getItem('visit-draft:{household.pk}')")
+    assert draft is None
