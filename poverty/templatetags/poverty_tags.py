@@ -1,4 +1,4 @@
-"""Template helpers: masking by the reader's role, money formatting."""
+"""Template helpers: masking by the reader's role, money formatting, the reader's role."""
 
 from decimal import Decimal
 
@@ -21,3 +21,20 @@ def yuan(value):
     if value is None or value == "":
         return ""
     return f"{Decimal(str(value)):,.2f}"
+
+
+@register.filter
+def role_of(user) -> str:
+    """{{ user|role_of }}: the user's role code ("cadre", "county_office" …), or ""."""
+    from poverty.scoping import user_role
+
+    return user_role(user) or ""
+
+
+@register.filter
+def role_label(user) -> str:
+    """{{ user|role_label }}: the user's role as shown (县扶贫办, 帮扶责任人 …), or ""."""
+    from poverty.roles import Role
+
+    role = role_of(user)
+    return str(Role(role).label) if role else ""

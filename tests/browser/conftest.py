@@ -68,30 +68,42 @@ def browser(_playwright):
     browser.close()
 
 
-def _new_page(browser, **context_options):
-    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", **context_options)
+def new_page(browser, *, viewport=None, **context_options):
+    """A page in a fresh context (own cookies and storage); ``viewport=PHONE`` for a phone."""
+    if viewport == PHONE:
+        context_options.update(is_mobile=True, has_touch=True)
+    context = browser.new_context(
+        viewport=viewport or DESKTOP, locale="zh-CN", timezone_id="Asia/Shanghai", **context_options
+    )
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
+    # Script errors and server errors (5xx, also of htmx requests) fail the test.
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on(
+        "response",
+        lambda r: (
+            errors.append(f"{r.status} {r.request.method} {r.url}") if r.status >= 500 else None
+        ),
+    )
     page.js_errors = errors
     return page
 
 
 @pytest.fixture
 def desktop(browser):
-    page = _new_page(browser, viewport=DESKTOP)
+    page = new_page(browser)
     yield page
     page.context.close()
-    assert not page.js_errors, f"JavaScript errors on the page: {page.js_errors}"
+    assert not page.js_errors, f"errors on the page: {page.js_errors}"
 
 
 @pytest.fixture
 def phone(browser):
-    page = _new_page(browser, viewport=PHONE, device_scale_factor=1, is_mobile=True, has_touch=True)
+    page = new_page(browser, viewport=PHONE)
     yield page
     page.context.close()
-    assert not page.js_errors, f"JavaScript errors on the page: {page.js_errors}"
+    assert not page.js_errors, f"errors on the page: {page.js_errors}"
 
 
 def login(page, live_server, username: str, password: str) -> None:
@@ -100,6 +112,19 @@ def login(page, live_server, username: str, password: str) -> None:
     page.fill("#id_password", password)
     page.click("button[type=submit]:has-text('登录')")
     page.wait_for_url(lambda url: "/accounts/login/" not in url)
+
+
+def sign_in(page, live_server, user) -> None:
+    """A session for ``user`` without the login form (the form is exercised by the journeys)."""
+    from django.conf import settings as django_settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies[django_settings.SESSION_COOKIE_NAME]
+    page.context.add_cookies(
+        [{"name": cookie.key, "value": cookie.value, "url": live_server.url, "httpOnly": True}]
+    )
 
 
 def screenshot(page, name: str, *, full_page: bool = False) -> Path:

@@ -8,8 +8,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.access import PASSWORD, build_world
-from tests.browser.conftest import login, screenshot
+from tests.access import build_world
+from tests.browser.conftest import screenshot, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -19,7 +19,7 @@ def test_city_leader_narrows_the_list_county_township_village(live_server, deskt
     county_b = world.counties["b"]
     page = desktop
 
-    login(page, live_server, world.city_leader.username, PASSWORD)
+    sign_in(page, live_server, world.city_leader)
     page.goto(f"{live_server.url}/households/")
     county = page.locator("select[data-region-level=county]")
     township = page.locator("select[data-region-level=township]")

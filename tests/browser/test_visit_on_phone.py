@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -24,8 +26,13 @@ def test_cadre_logs_a_visit_on_a_phone_and_loses_nothing_when_the_connection_dro
     household = county.households[0]  # the one household paired with cadre-a
     page = phone
 
+    # A cadre lands on the households to visit; the menu names the role.
     login(page, live_server, county.users[Role.CADRE].username, PASSWORD)
-    page.goto(f"{live_server.url}/assistance/visits/mine/")
+    expect(page).to_have_url(re.compile(r"/assistance/visits/mine/$"))
+    page.click(".navbar-toggler")
+    expect(page.locator(".navbar-text")).to_contain_text("帮扶责任人")
+    expect(page.locator(".navbar-nav .nav-link").first).to_have_text("我的走访户")
+    page.click(".navbar-toggler")
     row = page.locator(f"[data-household='{household.household_number}']")
     expect(row).to_contain_text("从未走访")
     expect(page.locator(".visit-households > li")).to_have_count(1)

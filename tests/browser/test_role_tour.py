@@ -1,0 +1,130 @@
+"""Each role's main pages open in the browser without an error, and are photographed for the
+role guides (docs/guides/). A page that answers an error status or throws in JavaScript fails."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from assistance.models import WorkTeamMember
+from assistance.services import stationing_days_record, visit_record
+from households.models import Member
+from poverty.roles import Role
+from tests.access import build_world
+from tests.browser.conftest import PHONE, new_page, screenshot, sign_in
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+HEADS = ["王建国", "李桂兰", "张德福", "刘秀英", "陈志强", "杨春花"]
+
+
+def _dress(world) -> None:
+    """Plausible names, a few visits and a month in the village, so the pictures read well."""
+    for county in world.counties.values():
+        for household, name in zip(county.households, HEADS, strict=True):
+            Member.objects.filter(household=household, relation="01").update(name=name)
+    county = world.counties["a"]
+    today = timezone.localdate()
+    visit_record(
+        actor=county.users[Role.CADRE],
+        household=county.households[0],
+        data={
+            "visited_on": today - datetime.timedelta(days=3),
+            "kind": "home",
+            "findings": "两不愁三保障已落实，家中生猪出栏 4 头。",
+            "actions_taken": "讲解小额信贷政策。",
+        },
+    )
+    visit_record(
+        actor=county.users[Role.VILLAGE_TEAM],
+        household=county.households[1],
+        data={
+            "visited_on": today - datetime.timedelta(days=40),
+            "kind": "phone",
+            "findings": "户主在外务工，子女在校。",
+            "follow_up_needed": True,
+            "follow_up_note": "核实教育资助到位",
+        },
+    )
+    secretary = WorkTeamMember.objects.get(team__village=county.villages[0], role="first_secretary")
+    start = max(today.replace(day=1), today - datetime.timedelta(days=20))
+    stationing_days_record(
+        actor=county.users[Role.VILLAGE_TEAM], member=secretary, start=start, end=today
+    )
+
+
+# role → (user, viewport, [(screenshot name, path, heading)])
+def _tours(world):
+    a = world.counties["a"]
+    household = a.households[0].pk
+    return {
+        "county": (
+            a.users[Role.COUNTY_OFFICE],
+            None,
+            [
+                ("county-household-form", "/households/new/", "登记新户"),
+                ("county-ledgers", "/ledgers/", None),
+                ("county-visits-overdue", "/assistance/visits/overdue/", None),
+            ],
+        ),
+        "township": (
+            a.users[Role.TOWNSHIP_OFFICE],
+            None,
+            [
+                ("township-household-list", "/households/", "贫困户名册"),
+                ("township-rankings", "/assessment/rankings/", None),
+            ],
+        ),
+        "village": (
+            a.users[Role.VILLAGE_TEAM],
+            None,
+            [
+                ("village-my-households", "/assistance/visits/mine/", "我的走访户"),
+                ("village-attendance", "/assistance/attendance/", None),
+                ("village-visit-list", "/assistance/visits/", None),
+            ],
+        ),
+        "cadre": (
+            a.users[Role.CADRE],
+            PHONE,
+            [("cadre-household-detail", f"/households/{household}/", None)],
+        ),
+        "city": (
+            world.city_leader,
+            None,
+            [
+                ("city-assessment", "/assessment/", None),
+                ("city-rankings", "/assessment/rankings/", None),
+                ("city-household-list", "/households/", "贫困户名册"),
+            ],
+        ),
+        "inspector": (
+            a.users[Role.INSPECTOR],
+            None,
+            [
+                ("inspector-household-detail", f"/households/{household}/", None),
+                ("inspector-ledgers", "/ledgers/", None),
+            ],
+        ),
+    }
+
+
+def test_every_role_opens_its_main_pages(live_server, browser):
+    world = build_world()
+    _dress(world)
+    for role, (user, viewport, pages) in _tours(world).items():
+        page = new_page(browser, viewport=viewport)
+        try:
+            sign_in(page, live_server, user)
+            for name, path, heading in pages:
+                response = page.goto(live_server.url + path)
+                assert response is not None and response.ok, f"{role} {path}: {response.status}"
+                if heading:
+                    expect(page.locator("h1").first).to_contain_text(heading)
+                screenshot(page, name)
+        finally:
+            page.context.close()
+        assert not page.js_errors, f"{role}: errors on the page: {page.js_errors}"
