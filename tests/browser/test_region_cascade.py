@@ -53,3 +53,12 @@ def test_city_leader_narrows_the_list_county_township_village(live_server, deskt
     township.select_option("")
     expect(village).to_be_disabled()
     expect(rows).to_have_count(6)
+
+    # Typing the start of a household number narrows the list as one types (htmx).
+    number = county_b.households[3].household_number
+    page.fill("#id_q", number[:10])
+    expect(rows).to_have_count(2)
+    page.fill("#id_q", number)
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text(number)
+    expect(page).to_have_url(re.compile(f"q={number}"))

@@ -83,12 +83,19 @@ def test_county_staff_registers_corrects_and_edits_a_household(live_server, desk
     household = Household.objects.get(household_number="431202100202901")
     assert household.members.filter(is_active=True).count() == 3
     assert re.search(rf"/households/{household.pk}/$", page.url)
-    screenshot(page, "household-detail", full_page=True)
+    expect(page.locator("#members + div tbody tr")).to_have_count(3)
+    screenshot(page, "household-detail")
 
-    page.click("text=修改")
+    # Edit from the keyboard: Ctrl+Enter saves, no dialog to dismiss.
+    page.click("a.btn:has-text('修改')")
+    expect(page.locator("h1")).to_contain_text("修改贫困户")
     page.fill("#id_phone", "13711112222")
-    page.click("button[name=save]")
+    page.press("#id_phone", "Control+Enter")
     expect(page.locator(".alert-success")).to_contain_text("已保存")
+    household.refresh_from_db()
+    assert household.phone == "13711112222"
     timeline = page.locator("#timeline + .timeline")
-    expect(timeline).to_contain_text("13711112222")
-    expect(timeline).to_contain_text(county.users[Role.COUNTY_OFFICE].username)
+    expect(timeline.locator("li").first).to_contain_text("13711112222")
+    expect(timeline.locator("li").first).to_contain_text(county.users[Role.COUNTY_OFFICE].username)
+    page.evaluate("document.getElementById('timeline').scrollIntoView()")
+    screenshot(page, "household-history")

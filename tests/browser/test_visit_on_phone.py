@@ -32,7 +32,10 @@ def test_cadre_logs_a_visit_on_a_phone_and_loses_nothing_when_the_connection_dro
     page.click(".navbar-toggler")
     expect(page.locator(".navbar-text")).to_contain_text("帮扶责任人")
     expect(page.locator(".navbar-nav .nav-link").first).to_have_text("我的走访户")
+    expect(page.locator(".navbar-nav .nav-link").first).to_be_visible()
+    expect(page.locator("#nav")).to_have_class(re.compile(r"\bshow\b"))  # opened
     page.click(".navbar-toggler")
+    expect(page.locator(".navbar-nav .nav-link").first).to_be_hidden()
     row = page.locator(f"[data-household='{household.household_number}']")
     expect(row).to_contain_text("从未走访")
     expect(page.locator(".visit-households > li")).to_have_count(1)
