@@ -16,7 +16,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from households.models import AnnualIncome, GuaranteeStatus, Household, Member
+from households.models import (
+    AnnualIncome,
+    GuaranteeStatus,
+    Household,
+    HouseholdStatusChange,
+    Member,
+)
 from households.rules import INCOME_COMPONENTS, household_members_problems, income_account
 from households.validators import id_number_parse
 from poverty.audit.models import ChangeAction, ChangeRecord
@@ -30,6 +36,7 @@ __all__ = [
     "MSG_MEMBER_NOT_IN_HOUSEHOLD",
     "MSG_NOT_DELETED",
     "MSG_SAVE_RACE",
+    "MSG_YEAR_LOCKED",
     "MemberEdit",
     "annual_income_recompute",
     "annual_income_save",
@@ -40,7 +47,9 @@ __all__ = [
     "household_restore",
     "household_save_with_members",
     "household_soft_delete",
+    "household_status_change",
     "household_update",
+    "household_year_lock_check",
     "member_save",
 ]
 
@@ -52,6 +61,34 @@ MSG_DELETE_REASON_REQUIRED = _("删除贫困户必须填写原因")
 MSG_NOT_DELETED = _("该户未被删除，无需恢复")
 MSG_MEMBER_NOT_IN_HOUSEHOLD = _("该成员不属于本户，请刷新后重新编辑")
 MSG_SAVE_RACE = _("保存时数据已被他人修改（如同一证件号码刚被录入另一户），请刷新后重试")
+MSG_YEAR_LOCKED = _(
+    "该户 %(year)s 年度的退出结果已审批锁定，不能修改 %(year)s 年度的数据；"
+    "确需修改的，须由县扶贫办填写原因解锁后再改"
+)
+
+# The household fields that carry an exit result: locked with the exit year's data.
+EXIT_RESULT_FIELDS = ("status", "exit_year", "status_changed_on")
+
+
+def _locked_years(household_id: int) -> list[int]:
+    """Years whose data an approved exit has locked (assessment.HouseholdYearLock)."""
+    from assessment.models import HouseholdYearLock  # the procedures own the lock
+
+    return sorted(
+        HouseholdYearLock.objects.filter(
+            household_id=household_id, reopened_at__isnull=True
+        ).values_list("year", flat=True)
+    )
+
+
+def household_year_lock_check(household_id: int, year: int | None = None) -> None:
+    """Refuse a change to a locked year's data (``year`` None: to the exit result itself)."""
+    years = _locked_years(household_id)
+    hit = years[0] if year is None and years else (year if year in years else None)
+    if hit is not None:
+        raise BusinessRuleError(
+            MSG_YEAR_LOCKED % {"year": hit}, field="year" if year else None, code="year_locked"
+        )
 
 
 def _raise_validation(exc: ValidationError, prefix: str = "") -> None:
@@ -230,6 +267,8 @@ def household_update(
     changed = list(snapshot_diff(before, after))
     if not changed:
         return locked
+    if set(changed) & set(EXIT_RESULT_FIELDS):
+        household_year_lock_check(locked.pk)
     locked.save(update_fields=[*changed, "updated"])
     if "village_id" in changed:
         Member.objects.filter(household=locked).update(division_code=locked.village_id)
@@ -301,6 +340,7 @@ def annual_income_save(
 ) -> AnnualIncome:
     """Create or change the household's income account for ``year``, derived figures included."""
     locked = household_lock(household.pk, expected_version=expected_version)
+    household_year_lock_check(locked.pk, year)
     income = AnnualIncome.objects.filter(household=locked, year=year).first()
     before = model_snapshot(income) if income else None
     if income is None:
@@ -333,6 +373,7 @@ def guarantee_status_save(
 ) -> GuaranteeStatus:
     """Create or change the household's 两不愁三保障 record for ``year``."""
     locked = household_lock(household.pk, expected_version=expected_version)
+    household_year_lock_check(locked.pk, year)
     status = GuaranteeStatus.objects.filter(household=locked, year=year).first()
     before = model_snapshot(status) if status else None
     if status is None:
@@ -459,6 +500,68 @@ def household_purge(*, actor, household: Household, reason: str) -> dict:
     return removed
 
 
+@transaction.atomic
+def household_status_change(
+    *,
+    actor,
+    household: Household,
+    to_status: str,
+    year: int,
+    changed_on,
+    reason: str = "",
+    expected_version: int | None = None,
+) -> HouseholdStatusChange:
+    """Change a household's lifecycle status (识别, 脱贫, 返贫, 纳入监测, 风险消除) for ``year``.
+
+    The one way procedures mark the registry: the household's status, its date and (on exit)
+    the exit year change together with a HouseholdStatusChange row, both in the history. A
+    year locked by an approved exit cannot be changed again until the county office reopens it.
+    """
+    locked = household_lock(household.pk, expected_version=expected_version)
+    household_year_lock_check(locked.pk, year)
+    before = model_snapshot(locked)
+    change = HouseholdStatusChange(
+        household=locked,
+        year=year,
+        from_status=locked.status,
+        to_status=to_status,
+        changed_on=changed_on,
+        reason=(reason or "")[:200],
+    )
+    _full_clean(change)
+    locked.status = to_status
+    locked.status_changed_on = changed_on
+    if to_status == "exited":
+        locked.exit_year = year
+    _full_clean(locked)
+    after = model_snapshot(locked)
+    changed = list(snapshot_diff(before, after))
+    if changed:
+        locked.save(update_fields=[*changed, "updated"])
+    change.save()
+    record_change(
+        actor=actor,
+        action=ChangeAction.CREATE,
+        instance=change,
+        after=model_snapshot(change),
+        message=change.reason,
+        household_id=locked.pk,
+        division_code=locked.village_id,
+    )
+    record_change(
+        actor=actor,
+        action=ChangeAction.UPDATE,
+        instance=locked,
+        before=before,
+        after=after,
+        message=change.reason,
+        household_id=locked.pk,
+        division_code=locked.village_id,
+    )
+    _bump_version(locked)
+    return change
+
+
 @dataclass(frozen=True)
 class MemberEdit:
     """One submitted row of a household's member list: ``pk`` None for a new member.
@@ -532,6 +635,8 @@ def household_save_with_members(
     _full_clean(locked)
     after = model_snapshot(locked)
     household_changed = list(snapshot_diff(before, after))
+    if set(household_changed) & set(EXIT_RESULT_FIELDS):
+        household_year_lock_check(locked.pk)
 
     current = {member.pk: member for member in locked.members.all()}
     targets: list[Member] = []

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from assessment.api import views
+from assessment.api import procedures, views
 
 urlpatterns = [
     path("assessment/what-if/", views.WhatIfApiView.as_view(), name="assessment-what-if"),
@@ -15,5 +15,20 @@ urlpatterns = [
         "assessment/regions/<str:pk>/",
         views.RegionAssessmentApiView.as_view(),
         name="assessment-region",
+    ),
+    path(
+        "assessment/procedures/",
+        procedures.ProcedureListApiView.as_view(),
+        name="assessment-procedures",
+    ),
+    path(
+        "assessment/procedures/<int:pk>/",
+        procedures.ProcedureDetailApiView.as_view(),
+        name="assessment-procedure",
+    ),
+    path(
+        "assessment/procedures/<int:pk>/steps/",
+        procedures.ProcedureStepApiView.as_view(),
+        name="assessment-procedure-steps",
     ),
 ]

@@ -2,6 +2,12 @@
 written by jobs, rankings and procedures."""
 
 from assessment.models.inputs import CountyAssessmentFigures
+from assessment.models.procedures import (
+    HouseholdYearLock,
+    Procedure,
+    ProcedureObjection,
+    ProcedureStep,
+)
 from assessment.models.rankings import RankingConfig, RankingEntry
 from assessment.models.standards import ChecklistItem, PolicyStandard
 from assessment.models.verdicts import (
@@ -16,8 +22,12 @@ __all__ = [
     "ChecklistItem",
     "CountyAssessmentFigures",
     "HouseholdReadiness",
+    "HouseholdYearLock",
     "MonitoringFlag",
     "PolicyStandard",
+    "Procedure",
+    "ProcedureObjection",
+    "ProcedureStep",
     "RankingConfig",
     "RankingEntry",
     "RecomputeState",
