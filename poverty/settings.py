@@ -268,6 +268,7 @@ SPECTACULAR_SETTINGS = {
         "HouseholdStatusEnum": "households.choices.HouseholdStatus",
         "CauseOfPovertyEnum": "households.choices.CauseOfPoverty",
         "EducationEnum": "households.choices.Education",
+        "AttendanceStatusEnum": "assistance.choices.AttendanceStatus",
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

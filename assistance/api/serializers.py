@@ -1,16 +1,33 @@
-"""Assistance API serializers (read only): cadres, pairings, helping units, work teams."""
+"""Assistance API serializers: cadres, pairings, helping units, work teams (read only), visits
+and stationing days (read, and recorded through assistance.services)."""
 
 from rest_framework import serializers
 
-from assistance.models import AidUnit, AidUnitVillage, Cadre, CadrePairing, WorkTeam, WorkTeamMember
+from assistance.choices import AttendanceStatus
+from assistance.models import (
+    AidUnit,
+    AidUnitVillage,
+    Cadre,
+    CadrePairing,
+    StationingDay,
+    Visit,
+    WorkTeam,
+    WorkTeamMember,
+)
+from households.models import Household
 from poverty.api.fastrows import MaskedCharField
-from poverty.api.serializers import OutputModelSerializer
+from poverty.api.serializers import OutputModelSerializer, StrictInputMixin, StrictInputSerializer
 
 __all__ = [
     "AidUnitSerializer",
     "AidUnitVillageSerializer",
     "CadrePairingSerializer",
     "CadreSerializer",
+    "StationingDaySerializer",
+    "StationingRecordSerializer",
+    "StationingRecordedSerializer",
+    "VisitCreateSerializer",
+    "VisitSerializer",
     "WorkTeamMemberSerializer",
     "WorkTeamSerializer",
 ]
@@ -100,3 +117,101 @@ class WorkTeamSerializer(OutputModelSerializer):
             "members", "created", "updated",
         ]  # fmt: skip
         read_only_fields = fields
+
+
+class VisitSerializer(OutputModelSerializer):
+    """A visit to a household (走访记录). Photos are shown on the household page only."""
+
+    household = serializers.IntegerField(source="household_id", help_text="贫困户ID")
+    household_number = serializers.CharField(
+        source="household.household_number", help_text="户编号"
+    )
+    cadre = serializers.IntegerField(
+        source="cadre_id", allow_null=True, help_text="帮扶责任人ID（走访人是该户帮扶责任人时）"
+    )
+
+    class Meta:
+        model = Visit
+        fields = [
+            "id", "household", "household_number", "division_code", "visitor_name",
+            "visitor_role", "cadre", "visited_on", "kind", "findings", "policies_explained",
+            "actions_taken", "demands", "follow_up_needed", "follow_up_note", "latitude",
+            "longitude", "location_accuracy_m", "created", "updated",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+VISIT_INPUT_FIELDS = [
+    "visited_on", "kind", "findings", "policies_explained", "actions_taken", "demands",
+    "follow_up_needed", "follow_up_note", "latitude", "longitude", "location_accuracy_m",
+]  # fmt: skip
+
+
+class VisitCreateSerializer(StrictInputMixin, serializers.ModelSerializer):
+    """Record a visit: the visitor is the authenticated user; the role is derived."""
+
+    tolerated_fields = frozenset(VisitSerializer.Meta.fields)
+    household = serializers.PrimaryKeyRelatedField(
+        queryset=Household.objects.none(), help_text="贫困户ID（须是您可登记走访的户）"
+    )
+    client_token = serializers.UUIDField(
+        required=False,
+        allow_null=True,
+        help_text="提交标识（UUID）：网络不稳重发时带同一个值，只保存一次",
+    )
+
+    class Meta:
+        model = Visit
+        fields = ["household", *VISIT_INPUT_FIELDS, "client_token"]
+        extra_kwargs = {
+            "location_accuracy_m": {"max_value": 2**31 - 1},
+        }
+
+    def __init__(self, *args, households=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if households is not None:
+            self.fields["household"].queryset = households
+
+
+class StationingDaySerializer(OutputModelSerializer):
+    """One day of a work-team member's attendance (驻村考勤)."""
+
+    member = serializers.IntegerField(source="member_id", help_text="工作队队员ID")
+    member_name = serializers.CharField(source="member.name", help_text="队员姓名")
+    team = serializers.IntegerField(source="member.team_id", help_text="工作队ID")
+
+    class Meta:
+        model = StationingDay
+        fields = [
+            "id", "member", "member_name", "team", "division_code", "date", "status", "note",
+            "latitude", "longitude", "created", "updated",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class StationingRecordSerializer(StrictInputSerializer):
+    """One status for every day from ``start`` to ``end`` (days already recorded are overwritten)."""
+
+    member = serializers.PrimaryKeyRelatedField(
+        queryset=WorkTeamMember.objects.none(), help_text="工作队队员ID（须是您可登记考勤的队员）"
+    )
+    start = serializers.DateField(help_text="开始日期")
+    end = serializers.DateField(help_text="结束日期（含当天；一次最多366天，不晚于今天）")
+    status = serializers.ChoiceField(
+        choices=AttendanceStatus.choices, default=AttendanceStatus.PRESENT, help_text="考勤状态"
+    )
+    note = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, default="", help_text="备注"
+    )
+
+    def __init__(self, *args, members=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if members is not None:
+            self.fields["member"].queryset = members
+
+
+class StationingRecordedSerializer(serializers.Serializer):
+    written = serializers.IntegerField(help_text="新写入或改动的天数（状态未变的天不计）")
+    member = serializers.IntegerField(help_text="工作队队员ID")
+    start = serializers.DateField(help_text="开始日期")
+    end = serializers.DateField(help_text="结束日期")

@@ -22,6 +22,8 @@ RESOURCES = (
     "aid-unit",
     "aid-unit-village",
     "work-team",
+    "visit",
+    "stationing-day",
 )
 
 urlpatterns = [
