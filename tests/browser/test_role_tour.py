@@ -4,6 +4,7 @@ role guides (docs/guides/). A page that answers an error status or throws in Jav
 from __future__ import annotations
 
 import datetime
+import re
 
 import pytest
 from django.utils import timezone
@@ -18,6 +19,7 @@ from tests.browser.conftest import PHONE, new_page, screenshot, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
+CJK = re.compile(r"[\u3400-\u9fff]")
 HEADS = ["王建国", "李桂兰", "张德福", "刘秀英", "陈志强", "杨春花"]
 
 
@@ -125,6 +127,13 @@ def test_every_role_opens_its_main_pages(live_server, browser):
                 if heading:
                     expect(page.locator("h1").first).to_contain_text(heading)
                 screenshot(page, name)
+            if role == "city":
+                # English is one choice away and stays for the next pages.
+                page.select_option("select[name=language]", "en")
+                page.wait_for_load_state()
+                expect(page.locator("html")).to_have_attribute("lang", "en")
+                page.goto(live_server.url + "/households/")
+                expect(page.locator("h1")).not_to_have_text(CJK)
         finally:
             page.context.close()
         assert not page.js_errors, f"{role}: errors on the page: {page.js_errors}"

@@ -50,6 +50,11 @@ def test_cadre_logs_a_visit_on_a_phone_and_loses_nothing_when_the_connection_dro
     page.fill("#id_actions_taken", ACTIONS)
     page.check("#id_follow_up_needed")
     page.fill("#id_follow_up_note", "下月回访")
+    # The phone's position, asked for with one tap (the browser allows it on localhost).
+    page.context.grant_permissions(["geolocation"])
+    page.context.set_geolocation({"latitude": 27.5501, "longitude": 109.9986, "accuracy": 12})
+    page.click("[data-locate]")
+    expect(page.locator("#location-note")).to_contain_text("已定位 ±12m")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     screenshot(page, "phone-visit-form", full_page=True)
 
@@ -96,5 +101,6 @@ def test_cadre_logs_a_visit_on_a_phone_and_loses_nothing_when_the_connection_dro
     assert visit.findings == FINDINGS
     assert visit.follow_up_needed is True
     assert visit.cadre_id == county.cadre.pk
+    assert (str(visit.latitude), str(visit.longitude)) == ("27.550100", "109.998600")
     draft = page.evaluate(f"localStorage.getItem('visit-draft:{household.pk}')")
     assert draft is None
