@@ -96,6 +96,7 @@ def _yearly_records(world) -> None:
         unit = AidUnit.objects.create(name=f"帮扶单位{county.code}", division_code=county.code)
         AidUnitVillage.objects.create(aid_unit=unit, village=county.villages[0], start_year=2016)
         _assistance_records(household)
+        _procedure_records(household)
 
 
 def _assistance_records(household) -> None:
@@ -114,6 +115,33 @@ def _assistance_records(household) -> None:
     member = WorkTeamMember.objects.filter(team__village_id=household.village_id).first()
     StationingDay.objects.create(
         member=member, division_code=household.village_id, date=datetime.date(2019, 6, 1)
+    )
+
+
+def _procedure_records(household) -> None:
+    """A procedure with a step, an objection and an exit-year lock (assessment procedures)."""
+    import datetime
+
+    from django.utils import timezone
+
+    from assessment.models import HouseholdYearLock, Procedure, ProcedureObjection, ProcedureStep
+
+    procedure = Procedure.objects.create(
+        kind="household_exit", year=2019, household=household, division_code=household.village_id
+    )
+    ProcedureStep.objects.create(
+        procedure=procedure,
+        position=1,
+        code="proposal",
+        actor_name="walk",
+        actor_role="village_team",
+        acted_on=datetime.date(2019, 10, 1),
+    )
+    ProcedureObjection.objects.create(
+        procedure=procedure, raised_on=datetime.date(2019, 10, 2), content="walk"
+    )
+    HouseholdYearLock.objects.create(
+        household=household, year=2019, procedure=procedure, locked_at=timezone.now()
     )
 
 
