@@ -20,6 +20,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import multiprocessing
+import os
 import queue
 import threading
 import time
@@ -28,7 +30,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import groupby
 from operator import itemgetter
+from types import MappingProxyType
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -144,7 +148,8 @@ def _decimal(text: str) -> Decimal | None:
 
 _json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=float).encode
 _NO_FACTS: dict = {}
-_ALL_MET_ROW = ["met"] * 6
+_ALL_MET_ROW = ("met",) * 6
+_GUARANTEE_MAPS: dict[tuple, MappingProxyType] = {}
 
 
 class _Context:
@@ -190,11 +195,15 @@ def _household_facts(
         status = "monitored" if row[4] == "monitored" else "exited"
     else:
         status = "poor"
-    states = row[13:19]
+    states = tuple(row[13:19])
     if states == _ALL_MET_ROW:
         guarantees = GUARANTEES_ALL_MET
     elif row[13]:
-        guarantees = dict(zip(GUARANTEE_ITEMS, states, strict=True))
+        guarantees = _GUARANTEE_MAPS.get(states)
+        if guarantees is None:  # one read-only mapping per combination of states
+            guarantees = _GUARANTEE_MAPS[states] = MappingProxyType(
+                dict(zip(GUARANTEE_ITEMS, states, strict=True))
+            )
     else:
         guarantees = None
     checklist = _NO_FACTS
@@ -418,6 +427,7 @@ def households_recompute(
     batch_size: int = BATCH_SIZE,
     context: _Context | None = None,
     pipeline: bool = True,
+    workers: int | None = None,
 ) -> RecomputeResult:
     """Readiness and monitoring flags of every household-year in scope, replaced batch by batch.
 
@@ -428,12 +438,33 @@ def households_recompute(
     with its own database connection) while this thread judges the current one, so that the
     database and Python work at the same time. Inside an open transaction (a test, a caller's
     atomic block) everything runs in this thread, on this connection.
+
+    ``workers``: with more than one (default ``ASSESSMENT_RECOMPUTE_WORKERS``, 1), the batches
+    are shared out round-robin between that many forked processes, each running the pipeline
+    above on its own connections; the rules are pure Python, so this is what uses a second
+    core. Only outside a transaction and outside a daemonic process (a Celery prefork child
+    may not have children): there it falls back to one process.
     """
     prefix = code_prefix(region_code) if region_code else ""
+    if workers is None:
+        workers = int(getattr(settings, "ASSESSMENT_RECOMPUTE_WORKERS", 1))
+    if (
+        workers > 1
+        and pipeline
+        and not connection.in_atomic_block
+        and not multiprocessing.current_process().daemon
+    ):
+        return _households_parallel(prefix, year, household_ids, progress, batch_size, workers)
     ctx = context or _Context()
     result = RecomputeResult()
     total = _households_total(prefix, household_ids)
-    batches = _batches(prefix, batch_size, household_ids)
+    batches = list(_batches(prefix, batch_size, household_ids))
+    _run_batches(ctx, prefix, year, batches, result, total, progress, pipeline)
+    return result
+
+
+def _run_batches(ctx, prefix, year, batches, result, total, progress, pipeline) -> None:
+    """Judge and write the given batches: in this thread, or pipelined (see above)."""
 
     def account(count: int, readiness: list, flags: list) -> None:
         result.households += count
@@ -448,7 +479,7 @@ def households_recompute(
             readiness, flags = _batch_compute(ctx, members, stream, year)
             _batch_write(batch, prefix, year, readiness, flags)
             account(count, readiness, flags)
-        return result
+        return
 
     reads: queue.Queue = queue.Queue(maxsize=1)
     writes: queue.Queue = queue.Queue(maxsize=1)
@@ -457,7 +488,7 @@ def households_recompute(
 
     def reader() -> None:
         try:
-            for batch, count in _batches(prefix, batch_size, household_ids):
+            for batch, count in batches:
                 if stop.is_set():
                     break
                 reads.put((batch, count, *_batch_read(batch, prefix)))
@@ -505,6 +536,77 @@ def households_recompute(
             thread.join()
     if failures:
         raise failures[0]
+
+
+def _worker(ctx, prefix, year, batches, total, channel) -> None:
+    """A forked worker: its share of the batches, reporting each one to the parent."""
+    try:
+        result = RecomputeResult()
+
+        def report(done: int, _total: int) -> None:
+            channel.put(
+                ("batch", result.households, result.household_years, result.flags, os.getpid())
+            )
+
+        _run_batches(ctx, prefix, year, batches, result, total, report, True)
+        channel.put(("done", 0, 0, 0, os.getpid()))
+    except BaseException as exc:
+        channel.put(("error", f"{type(exc).__name__}: {exc}", 0, 0, os.getpid()))
+    finally:
+        connection.close()
+
+
+def _households_parallel(prefix, year, household_ids, progress, batch_size, workers):
+    from django.db import connections
+
+    ctx = _Context()
+    result = RecomputeResult()
+    total = _households_total(prefix, household_ids)
+    batches = list(_batches(prefix, batch_size, household_ids))
+    workers = max(1, min(workers, len(batches)))
+    connections.close_all()  # a forked child must not share the parent's connection
+    fork = multiprocessing.get_context("fork")
+    channel = fork.Queue()
+    children = [
+        fork.Process(
+            target=_worker, args=(ctx, prefix, year, batches[index::workers], total, channel)
+        )
+        for index in range(workers)
+    ]
+    for child in children:
+        child.start()
+    latest = [(0, 0, 0)] * workers
+    pending = dict.fromkeys(range(workers))
+    error = None
+    by_pid = {child.pid: index for index, child in enumerate(children)}
+    try:
+        while pending:
+            try:
+                kind, a, b, c, pid = channel.get(timeout=5)
+            except queue.Empty:
+                dead = [i for i in pending if not children[i].is_alive()]
+                if dead and channel.empty():
+                    error = error or "a recomputation worker died"
+                    for i in dead:
+                        pending.pop(i, None)
+                continue
+            index = by_pid[pid]
+            if kind == "batch":
+                latest[index] = (a, b, c)
+                if progress is not None:
+                    progress(sum(x[0] for x in latest), total)
+            else:
+                pending.pop(index, None)
+                if kind == "error":
+                    error = error or a
+    finally:
+        for child in children:
+            child.join()
+    result.households = sum(x[0] for x in latest)
+    result.household_years = sum(x[1] for x in latest)
+    result.flags = sum(x[2] for x in latest)
+    if error:
+        raise RuntimeError(error)
     return result
 
 
@@ -664,6 +766,9 @@ def statistics_recompute(*, prefixes: Iterable[str] = ("",), year: int | None = 
     # (n, village prefix to sum over, the single ancestor code or None for "every region")
     rollups: set[tuple[int, str, str | None]] = set()
     with transaction.atomic(), connection.cursor() as cursor:
+        # The per-village aggregate of every household-year hashes a few hundred MB at 250,000
+        # households; with the default 4 MB it spills to disk in dozens of batches.
+        cursor.execute("SET LOCAL work_mem = '128MB'")
         for prefix in prefixes:
             years = _year_range(prefix, year)
             like = _like(prefix)
@@ -932,13 +1037,22 @@ def recompute(
     year: int | None = None,
     progress: Progress | None = None,
     batch_size: int = BATCH_SIZE,
+    workers: int | None = None,
 ) -> RecomputeResult:
     """Everything derived, for a region (or all) and a year (or all years)."""
     prefix = code_prefix(region_code) if region_code else ""
     started = time.perf_counter()
     result = households_recompute(
-        region_code=region_code, year=year, progress=progress, batch_size=batch_size
+        region_code=region_code,
+        year=year,
+        progress=progress,
+        batch_size=batch_size,
+        workers=workers,
     )
+    if not prefix and year is None and not connection.in_atomic_block:
+        # Every row was replaced: fresh planner statistics for the aggregates that follow.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE assessment_householdreadiness, assessment_monitoringflag")
     result.seconds["households"] = time.perf_counter() - started
     _derived(result, [prefix], year)
     return result

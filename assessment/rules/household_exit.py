@@ -94,6 +94,9 @@ class _Profile:
     age_max: StandardRow | None
     follow_up: StandardRow | None
     checklist: tuple
+    # Memos of the parts that do not depend on the income: many household-years share them.
+    guarantee_memo: dict = field(default_factory=dict)
+    checklist_memo: dict = field(default_factory=dict)
 
 
 def _profile(standards: StandardView) -> _Profile:
@@ -245,12 +248,27 @@ def _income_reasons(facts: HouseholdFacts, line: StandardRow | None) -> list[Rea
     return reasons
 
 
-def _guarantee_reasons(facts: HouseholdFacts, profile: _Profile) -> list[Reason]:
-    reasons: list[Reason] = []
-    year = facts.year
+_MEMO_LIMIT = 4096
+
+
+def _guarantee_reasons(facts: HouseholdFacts, profile: _Profile) -> tuple[Reason, ...]:
+    """The reasons of the six items; the same states in the same view give the same (shared,
+    never mutated) reasons, so they are worked out once."""
     states = facts.guarantees or {}
-    for item in GUARANTEE_ITEMS:
-        state = states.get(item) or "unknown"
+    key = tuple(map(states.get, GUARANTEE_ITEMS))
+    memo = profile.guarantee_memo
+    found = memo.get(key)
+    if found is None:
+        if len(memo) >= _MEMO_LIMIT:
+            memo.clear()
+        found = memo[key] = tuple(_guarantee_reasons_of(facts.year, key, profile))
+    return found
+
+
+def _guarantee_reasons_of(year: int, states: tuple, profile: _Profile) -> list[Reason]:
+    reasons: list[Reason] = []
+    for item, state in zip(GUARANTEE_ITEMS, states, strict=True):
+        state = state or "unknown"
         if state == "met" or state == "not_applicable":
             continue
         is_unconfirmed = item == "water" and profile.water_unconfirmed
@@ -289,6 +307,21 @@ def _guarantee_reasons(facts: HouseholdFacts, profile: _Profile) -> list[Reason]
                 )
             )
     return reasons
+
+
+def _checklist_reasons(facts: HouseholdFacts, profile: _Profile) -> tuple[Reason, ...]:
+    values = facts.checklist
+    key = tuple(values.get(item.fact) for item in profile.checklist)
+    memo = profile.checklist_memo
+    try:
+        found = memo.get(key)
+    except TypeError:  # a what-if value that cannot be a key (a list): no memo
+        return tuple(checklist_evaluate(profile.checklist, values))
+    if found is None:
+        if len(memo) >= _MEMO_LIMIT:
+            memo.clear()
+        found = memo[key] = tuple(checklist_evaluate(profile.checklist, values))
+    return found
 
 
 def household_exit_verdict(facts: HouseholdFacts, standards: StandardView) -> Verdict:
@@ -338,7 +371,7 @@ def household_exit_verdict(facts: HouseholdFacts, standards: StandardView) -> Ve
     if states is None or states is not GUARANTEES_ALL_MET:
         reasons += _guarantee_reasons(facts, profile)
     if profile.checklist:
-        reasons += checklist_evaluate(profile.checklist, facts.checklist)
+        reasons += _checklist_reasons(facts, profile)
 
     outcome = outcome_of(reasons)
     if outcome == "eligible" and profile.follow_up is not None:

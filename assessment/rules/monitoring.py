@@ -40,6 +40,24 @@ def _standards(standards: StandardView) -> tuple:
     return found
 
 
+_LOST: dict[tuple, tuple[Reason, ...]] = {}
+
+
+def _guarantee_flags(year: int, states: tuple) -> tuple[Reason, ...]:
+    """A flag for every item no longer met; shared (never mutated) between household-years."""
+    key = (year, states)
+    found = _LOST.get(key)
+    if found is None:
+        if len(_LOST) >= 4096:
+            _LOST.clear()
+        found = _LOST[key] = tuple(
+            Reason("guarantee_lost", Severity.WARNING, {"year": year}, item=item)
+            for item, state in zip(GUARANTEE_ITEMS, states, strict=True)
+            if state == "not_met"
+        )
+    return found
+
+
 def household_monitoring_flags(
     facts: HouseholdFacts, standards: StandardView
 ) -> tuple[Reason, ...]:
@@ -85,10 +103,9 @@ def household_monitoring_flags(
                 {"spending": spending, "previous": max(previous_net, 0)},
             )
         )
-    states = facts.guarantees or {}
-    for item in GUARANTEE_ITEMS:
-        if states.get(item) == "not_met":
-            flags.append(Reason("guarantee_lost", Severity.WARNING, {"year": year}, item=item))
+    states = facts.guarantees
+    if states:
+        flags += _guarantee_flags(year, tuple(map(states.get, GUARANTEE_ITEMS)))
     for risk in facts.risk_events:
         flags.append(Reason("risk_event", Severity.WARNING, item=risk))
     return tuple(flags)

@@ -209,3 +209,32 @@ def test_the_query_count_does_not_grow_with_the_households(scenario):
         result = households_recompute(region_code="431202000000")
     assert result.household_years == 8
     assert len(more.captured_queries) == len(few.captured_queries)
+
+
+def _readiness_rows() -> list[tuple]:
+    return list(
+        HouseholdReadiness.objects.order_by("household_id", "year").values_list(
+            "household_id", "year", "eligible", "outcome", "reasons", "monitor"
+        )
+    )
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_forked_workers_write_the_same_rows_as_one_process():
+    build_scenario()
+    progress: list[tuple[int, int]] = []
+    one = households_recompute(batch_size=2, workers=1)
+    expected = _readiness_rows()
+    flags = MonitoringFlag.objects.count()
+    HouseholdReadiness.objects.all().delete()
+
+    two = households_recompute(batch_size=2, workers=2, progress=lambda *a: progress.append(a))
+
+    assert (two.households, two.household_years, two.flags) == (
+        one.households,
+        one.household_years,
+        one.flags,
+    )
+    assert _readiness_rows() == expected
+    assert MonitoringFlag.objects.count() == flags
+    assert progress[-1] == (one.households, one.households)

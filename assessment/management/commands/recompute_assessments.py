@@ -27,6 +27,12 @@ class Command(BaseCommand):
             "--changes", action="store_true", help="只重算上次扫描以来有变更的户（同每分钟任务）"
         )
         parser.add_argument("--batch-size", type=int, default=5000)
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=None,
+            help="并行进程数（默认取设置 ASSESSMENT_RECOMPUTE_WORKERS，未设置为 1）",
+        )
 
     def handle(self, *args, **options):
         region = normalize_code(options["region"]) if options["region"] else ""
@@ -50,6 +56,7 @@ class Command(BaseCommand):
                     year=options["year"],
                     progress=progress if options["verbosity"] else None,
                     batch_size=options["batch_size"],
+                    workers=options["workers"],
                 ).as_dict()
         summary["total_seconds"] = round(time.perf_counter() - started, 2)
         self.stdout.write(json.dumps(summary, ensure_ascii=False))
