@@ -158,3 +158,43 @@ def test_the_job_runner_records_progress_and_is_idempotent():
     assert job.result == summary
     assert job.message.startswith("已重新计算")
     assert recompute_run(job.pk) is None  # a redelivered message does nothing
+
+
+def test_the_standards_page_flags_unverified_values(client):
+    client.force_login(make_user("clerk", "county_office", "620502000000"))
+    response = client.get("/assessment/standards/")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "待核实" in body
+    assert "DOMAIN.md §8.1 现价标准（未核实）" in body  # the source of each value is shown
+
+
+def test_the_recompute_task_is_late_acknowledged_and_retried():
+    from assessment.tasks import (
+        assessment_changes_task,
+        assessment_nightly_task,
+        assessment_recompute_task,
+    )
+    from poverty.celery import app
+
+    for task in (assessment_recompute_task, assessment_changes_task, assessment_nightly_task):
+        assert task.acks_late
+    assert assessment_recompute_task.max_retries == 5 and assessment_recompute_task.autoretry_for
+    schedule = {entry["task"] for entry in app.conf.beat_schedule.values()}
+    assert {"assessment.tasks.assessment_changes_task"} <= schedule
+    assert {"assessment.tasks.assessment_nightly_task"} <= schedule
+
+
+def test_the_recompute_command_runs_a_region_and_year(capsys):
+    import json
+
+    from django.core.management import call_command
+
+    from tests.assessment.scenario import build_scenario
+
+    build_scenario()
+    call_command("recompute_assessments", "--region", "431202", "--year", "2019", verbosity=0)
+    summary = json.loads(capsys.readouterr().out)
+    # county a has six households; three have figures for 2019
+    assert summary["households"] == 6 and summary["household_years"] == 3
+    assert summary["statistics"] > 0
