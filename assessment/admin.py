@@ -36,7 +36,9 @@ __all__ = [
 
 def _evidence_badge(obj) -> str:
     if obj.evidence == Evidence.UNVERIFIED:
-        return format_html('<span style="color:#b45309;font-weight:bold">[U] {}</span>', _("待核实"))
+        return format_html(
+            '<span style="color:#b45309;font-weight:bold">[U] {}</span>', _("待核实")
+        )
     return f"[{obj.evidence}]"
 
 
