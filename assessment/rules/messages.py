@@ -18,7 +18,9 @@ __all__ = [
     "MESSAGES",
     "RATE_LABELS",
     "RISK_EVENTS",
+    "TEMPLATE_ONLY",
     "UNCONFIRMED_SUFFIX",
+    "reason_codes",
     "render_message",
 ]
 
@@ -120,11 +122,36 @@ MESSAGES = {
 CODE_TEMPLATES = {
     **{f"{item}_not_met": "guarantee_not_met" for item in GUARANTEE_LABELS},
     **{f"{item}_unknown": "guarantee_unknown" for item in GUARANTEE_LABELS},
-    **{f"{stem}_too_high": "rate_too_high" for stem in RATE_LABELS},
-    **{f"{stem}_too_low": "rate_too_low" for stem in RATE_LABELS},
+    # county rates (county_exit._RATES): the two error rates must stay below, approval above
+    "wrong_exit_rate_too_high": "rate_too_high",
+    "missed_rate_too_high": "rate_too_high",
+    "approval_too_low": "rate_too_low",
     **{f"{stem}_unknown": "rate_unknown" for stem in RATE_LABELS},
-    **{f"{stem}_warning": "rate_warning" for stem in RATE_LABELS},
+    "wrong_exit_rate_warning": "rate_warning",
+    "missed_rate_warning": "rate_warning",
 }
+
+# Keys of MESSAGES that are templates only (shared by several codes, or a variant of one code's
+# sentence chosen by ``Reason.template``), never a code themselves.
+TEMPLATE_ONLY = frozenset(
+    {
+        "guarantee_not_met",
+        "guarantee_unknown",
+        "guarantee_not_required",
+        "checklist_not_met_value",
+        "incidence_too_high_detail",
+        "rate_too_high",
+        "rate_too_low",
+        "rate_unknown",
+        "rate_warning",
+    }
+)
+
+
+def reason_codes() -> frozenset[str]:
+    """Every reason code a verdict or a monitoring flag can carry (documented in docs/rules.md)."""
+    return frozenset(set(MESSAGES) - TEMPLATE_ONLY | set(CODE_TEMPLATES))
+
 
 _DISPOSABLE_NOTE = _("（标准按人均可支配收入）")
 _CENT = Decimal("0.01")
