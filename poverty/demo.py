@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import bisect
 import datetime
+import gc
 import io
 import math
 import multiprocessing
@@ -37,6 +38,7 @@ import random
 import tempfile
 import time
 import traceback
+from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
@@ -384,7 +386,13 @@ class _Village:
 
 
 class _Household:
-    """One household of the plan. Members are packed ints (see _member_pack)."""
+    """One household of the plan. Members are packed ints in an array (see _member_pack).
+
+    A city-sized plan holds a quarter of a million of these, and the generator process forks
+    with them in memory, so they are kept small: members in an ``array`` rather than a tuple
+    of int objects, the household number derived from the village and ``seq``, and equal
+    years and day ordinals shared between households (see _plan_households).
+    """
 
     __slots__ = (
         "attribute",
@@ -402,7 +410,6 @@ class _Household:
         "identified_year",
         "main_cause",
         "members",
-        "number",
         "other_causes",
         "prev_cadre",
         "prev_end",
@@ -412,8 +419,14 @@ class _Household:
         "renovated_year",
         "return_on",
         "return_year",
+        "seq",
         "village",
     )
+
+    @property
+    def number(self) -> str:
+        """户编号: ``DEMO-`` + village code + 4-digit sequence within the village."""
+        return f"{DEMO_HOUSEHOLD_PREFIX}{self.village.code}{self.seq:04d}"
 
     def poor_at(self, year: int) -> bool:
         """Poor (未脱贫 or 返贫) at the end of ``year``; False before identification."""
@@ -566,7 +579,7 @@ def _phone(rng: random.Random) -> str:
     return rng.choice(_MOBILE_PREFIXES) + f"{rng.randrange(10**8):08d}"
 
 
-def _composition(rng: random.Random, size: int, attribute: str, ref_year: int) -> tuple[int, ...]:
+def _composition(rng: random.Random, size: int, attribute: str, ref_year: int) -> array:
     """Members of a household (head first) as packed ints, ages as of ``ref_year``."""
     members: list[tuple[int, str, str]] = []  # (age, relation, sex)
     if size == 1:
@@ -613,7 +626,7 @@ def _composition(rng: random.Random, size: int, attribute: str, ref_year: int) -
     for member_age, relation, sex in members:
         sex = sex or RELATION_IMPLIED_SEX.get(relation) or ("1" if rng.random() < 0.5 else "2")
         packed.append(_member_pack(ref_year - member_age, rng.randrange(365), relation, sex))
-    return tuple(packed)
+    return array("I", packed)  # 22 bits each
 
 
 def demo_regions_ensure() -> int:
@@ -757,8 +770,26 @@ _SIZE_CUM = _cumulative((0.08, 0.16, 0.21, 0.24, 0.17, 0.09, 0.05))
 _SIZES = (1, 2, 3, 4, 5, 6, 7)
 
 
+_SHARED_INTS = (
+    "identified_year",
+    "identified_on",
+    "first_exit_year",
+    "first_exit_on",
+    "exit_year",
+    "exit_on",
+    "return_year",
+    "return_on",
+    "renovated_year",
+    "relocated_year",
+    "cadre_start",
+    "prev_start",
+    "prev_end",
+)
+
+
 def _plan_households(plan: DemoPlan, counts: dict[str, int]) -> None:
     first, last = plan.first_year, plan.last_year
+    share = {}.setdefault
     rng = _Rng(f"{plan.seed}:households")
     slots = {
         region.prefix: _lifecycle_slots(
@@ -778,7 +809,7 @@ def _plan_households(plan: DemoPlan, counts: dict[str, int]) -> None:
             h = _Household()
             h.id = 0
             h.village = village
-            h.number = f"{DEMO_HOUSEHOLD_PREFIX}{village.code}{seq:04d}"
+            h.seq = seq
             r = rng.random()
             h.attribute = "1" if r < 0.70 else "2" if r < 0.92 else "3"
             size = (
@@ -855,6 +886,10 @@ def _plan_households(plan: DemoPlan, counts: dict[str, int]) -> None:
                 else:
                     h.prev_cadre = h.prev_start = None
             h.cadre_start = start
+            for name in _SHARED_INTS:  # one int object per distinct year or day, not per household
+                value = getattr(h, name)
+                if value is not None:
+                    setattr(h, name, share(value, value))
             plan.households.append(h)
 
 
@@ -1572,6 +1607,9 @@ def _tables_load(
         # The child touches no database connection and leaves through os._exit (multiprocessing
         # does that for forked children), so the parent's connection is not disturbed.
         child = context.Process(target=_spool, args=(spooled, directory, writer), daemon=True)
+        # Frozen objects are left alone by the child's garbage collector, so their pages stay
+        # shared with this process instead of being copied (Python docs, gc.freeze).
+        gc.freeze()
         child.start()
         try:
             for model, names, lines in direct:
@@ -1590,6 +1628,7 @@ def _tables_load(
                 finish(table)
             child.join()
         finally:
+            gc.unfreeze()
             if child.is_alive():
                 child.terminate()
                 child.join()
