@@ -58,6 +58,7 @@ def procedure_list(
     status: str = "",
     year: int | None = None,
     region: str = "",
+    household: int | None = None,
 ) -> QuerySet:
     queryset = visible_to(user, Procedure.objects.select_related("household", "region"))
     if kind in ProcedureKind.values:
@@ -68,6 +69,8 @@ def procedure_list(
         queryset = queryset.filter(year=year)
     if region.isdigit():
         queryset = queryset.filter(division_code__startswith=region)
+    if household:
+        queryset = queryset.filter(household_id=household)
     return queryset.order_by("-year", "division_code", "id")
 
 

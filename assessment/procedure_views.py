@@ -64,11 +64,17 @@ PER_PAGE = 50
 NOTICE_LEVELS = ("village", "township", "county")
 
 
-def _int(value, default=None):
+def _int(value, default=None, *, low: int = 1, high: int = 2**63 - 1):
+    """A whole number within the column's range, else ``default`` (never a database error)."""
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         return default
+    return number if low <= number <= high else default
+
+
+def _year(value, default=None):
+    return _int(value, default, low=2013, high=2035)
 
 
 class ProcedureListView(ScopedViewMixin, TemplateView):
@@ -86,8 +92,9 @@ class ProcedureListView(ScopedViewMixin, TemplateView):
             self.request.user,
             kind=params.get("kind", ""),
             status=params.get("status", ""),
-            year=_int(params.get("year")),
+            year=_year(params.get("year")),
             region=params.get("region", ""),
+            household=_int(params.get("household")),
         )
         page = Paginator(queryset, PER_PAGE).get_page(params.get("page"))
         context.update(
@@ -320,7 +327,7 @@ def _notice_context(request) -> dict:
     kind = request.GET.get("kind") or ProcedureKind.HOUSEHOLD_EXIT
     if kind not in ProcedureKind.values:
         raise Http404
-    year = _int(request.GET.get("year"), timezone.localdate().year)
+    year = _year(request.GET.get("year"), timezone.localdate().year)
     rows = notice_list(request.user, region, kind=kind, year=year)
     starts = [r.notice_start for r in rows if r.notice_start]
     ends = [r.notice_end for r in rows if r.notice_end]
@@ -395,7 +402,7 @@ class AdjustmentListView(ScopedViewMixin, TemplateView):
             own = profile.region_code if profile is not None else ""
             code = own[:6] + "000000" if len(own) == 12 else ""
         county = notice_region(self.request.user, code, ("county",))
-        year = _int(self.request.GET.get("year"), timezone.localdate().year)
+        year = _year(self.request.GET.get("year"), timezone.localdate().year)
         groups = adjustment_list(self.request.user, county, year)
         context.update(
             county=county,

@@ -159,6 +159,14 @@ def _year(raw) -> int | None:
     return value if 2013 <= value <= 2035 else None
 
 
+def _household(raw) -> int | None:
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        return None
+    return value if 0 < value < 2**63 else None
+
+
 def _page_number(raw) -> int:
     try:
         return min(max(int(raw), 1), 1_000_000)
@@ -179,6 +187,7 @@ class ProcedureListApiView(APIView):
             OpenApiParameter("status", str, enum=ProcedureStatus.values, required=False),
             OpenApiParameter("year", int, required=False),
             OpenApiParameter("region", str, required=False, description="区划代码前缀"),
+            OpenApiParameter("household", int, required=False, description="贫困户 id"),
             OpenApiParameter("page", int, required=False),
         ],
         responses={200: ProcedurePageSerializer},
@@ -191,6 +200,7 @@ class ProcedureListApiView(APIView):
             status=params.get("status", ""),
             year=_year(params.get("year")),
             region=params.get("region", ""),
+            household=_household(params.get("household")),
         )
         paginator = Paginator(queryset, PAGE_SIZE)
         number = _page_number(params.get("page"))

@@ -81,6 +81,11 @@ def test_list_shows_own_county_only(client, world):
     assert client.get(f"/api/v1/assessment/procedures/{theirs.pk}/").status_code == 404
     api = client.get("/api/v1/assessment/procedures/").json()
     assert [r["id"] for r in api["results"]] == [mine.pk]
+    other = start(world, "a", 1)
+    body = client.get(f"/assessment/procedures/?household={other.household_id}").content.decode()
+    assert f"/assessment/procedures/{other.pk}/" in body
+    assert f"/assessment/procedures/{mine.pk}/" not in body
+    assert client.get("/assessment/procedures/?year=99999&household=1e99").status_code == 200
 
 
 def test_a_cadre_sees_only_procedures_of_paired_households(client, world):
@@ -238,3 +243,12 @@ def test_start_page_offers_the_kinds_of_the_users_role(client, world):
     assert response.status_code == 302 and response["Location"].endswith(f"/{procedure.pk}/")
     other = world.counties["b"].households[0]
     assert client.get(f"/assessment/procedures/new/?household={other.pk}").status_code == 404
+
+
+def test_the_procedure_page_is_english_with_the_language_cookie(client, world, settings):
+    procedure = start(world)
+    client.force_login(user(world, Role.VILLAGE_TEAM))
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    body = client.get(f"/assessment/procedures/{procedure.pk}/").content.decode()
+    assert "Proposal by the village committees" in body and "Democratic appraisal" in body
+    assert "Household exit" in body
