@@ -57,20 +57,22 @@ class HouseholdFilterSet(django_filters.FilterSet):
     """Filters of the household list. Query parameters are the public names in the URL."""
 
     region = RegionPrefixFilter(label=_("区划"))
+    # distinct=False: these are columns of the household itself (no join), and DISTINCT would
+    # make PostgreSQL sort or hash every matching row before counting or paging.
     status = django_filters.MultipleChoiceFilter(
-        choices=c.HouseholdStatus.choices, label=_("脱贫属性")
+        choices=c.HouseholdStatus.choices, label=_("脱贫属性"), distinct=False
     )
     attribute = django_filters.MultipleChoiceFilter(
-        choices=c.HouseholdAttribute.choices, label=_("贫困户属性")
+        choices=c.HouseholdAttribute.choices, label=_("贫困户属性"), distinct=False
     )
     main_cause = django_filters.MultipleChoiceFilter(
-        choices=c.CauseOfPoverty.choices, label=_("主要致贫原因")
+        choices=c.CauseOfPoverty.choices, label=_("主要致贫原因"), distinct=False
     )
     identified_year = django_filters.NumberFilter(label=_("识别年度"))
     exit_year = django_filters.NumberFilter(label=_("脱贫年度"))
     year = django_filters.NumberFilter(method="filter_noop", label=_("数据年度"))
     gap = django_filters.MultipleChoiceFilter(
-        choices=GUARANTEE_GAP_CHOICES, method="filter_gap", label=_("保障缺口")
+        choices=GUARANTEE_GAP_CHOICES, method="filter_gap", label=_("保障缺口"), distinct=False
     )
     cadre = django_filters.NumberFilter(method="filter_cadre", label=_("帮扶责任人"))
     not_visited_days = django_filters.NumberFilter(

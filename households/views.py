@@ -89,6 +89,18 @@ def _int(value, default: int) -> int:
         return default
 
 
+def _choice_labels(model, *names) -> dict[str, dict[str, str]]:
+    """{field: {code: label}} in the active language, made once per request.
+
+    ``get_FOO_display`` hashes every (lazy) choice on each call: for 50 rows and three coded
+    columns that is thousands of translations per page; one dict per field is a few dozen.
+    """
+    return {
+        name: {str(value): str(label) for value, label in model._meta.get_field(name).flatchoices}
+        for name in names
+    }
+
+
 def _page_window(number: int, pages: int) -> list[int | None]:
     """Page numbers to link: first, last, and two either side of the current (None = gap)."""
     shown = sorted({1, pages, *range(max(1, number - 2), min(pages, number + 2) + 1)})
@@ -147,9 +159,15 @@ class HouseholdListView(ScopedViewMixin, TemplateView):
         pks = list(ordered.values_list("pk", flat=True)[offset : offset + size])
 
         current_order = (request.GET.get("ordering") or "").strip()
+        rows = household_rows(user, pks)
+        labels = _choice_labels(Household, "status", "attribute", "main_cause")
+        for row in rows:
+            row.status_label = labels["status"].get(row.status, row.status)
+            row.attribute_label = labels["attribute"].get(row.attribute, row.attribute)
+            row.main_cause_label = labels["main_cause"].get(row.main_cause, row.main_cause)
         context.update(
             filterset=filterset,
-            households=household_rows(user, pks),
+            households=rows,
             total=total,
             status_counts=[
                 (value, label, by_status.get(value, 0)) for value, label in HouseholdStatus.choices
