@@ -73,7 +73,12 @@ def new_page(browser, *, viewport=None, **context_options):
     if viewport == PHONE:
         context_options.update(is_mobile=True, has_touch=True)
     context = browser.new_context(
-        viewport=viewport or DESKTOP, locale="zh-CN", timezone_id="Asia/Shanghai", **context_options
+        viewport=viewport or DESKTOP,
+        locale="zh-CN",
+        timezone_id="Asia/Shanghai",
+        # No smooth scrolling or sliding menus: steadier screenshots, no waiting on animations.
+        reduced_motion="reduce",
+        **context_options,
     )
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
@@ -104,6 +109,27 @@ def phone(browser):
     yield page
     page.context.close()
     assert not page.js_errors, f"errors on the page: {page.js_errors}"
+
+
+# Head, spouse and child of each of a county's six households in tests.access.build_world.
+FAMILIES = [
+    ("王建国", "赵淑芬", "王磊"),
+    ("李桂兰", "周德明", "周婷"),
+    ("张德福", "孙玉梅", "张伟"),
+    ("刘秀英", "吴长林", "吴敏"),
+    ("陈志强", "黄丽华", "陈浩"),
+    ("杨春花", "郑国庆", "郑佳"),
+]
+
+
+def plausible_names(world) -> None:
+    """Ordinary names instead of "户主431202000001", so the pictures read like real pages."""
+    from households.models import Member
+
+    for county in world.counties.values():
+        for household, names in zip(county.households, FAMILIES, strict=True):
+            for relation, name in zip(("01", "02", "03"), names, strict=True):
+                Member.objects.filter(household=household, relation=relation).update(name=name)
 
 
 def login(page, live_server, username: str, password: str) -> None:

@@ -9,13 +9,14 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.access import build_world
-from tests.browser.conftest import screenshot, sign_in
+from tests.browser.conftest import plausible_names, screenshot, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def test_city_leader_narrows_the_list_county_township_village(live_server, desktop):
     world = build_world()
+    plausible_names(world)
     county_b = world.counties["b"]
     page = desktop
 

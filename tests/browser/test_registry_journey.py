@@ -12,7 +12,7 @@ from households.models import Household
 from households.validators import id_check_character
 from poverty.roles import Role
 from tests.access import PASSWORD, build_world
-from tests.browser.conftest import login, screenshot
+from tests.browser.conftest import login, plausible_names, screenshot
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -36,6 +36,7 @@ def _member(page, index: int, *, name: str, id_number: str, relation: str) -> No
 
 def test_county_staff_registers_corrects_and_edits_a_household(live_server, desktop):
     world = build_world()
+    plausible_names(world)
     county = world.counties["a"]
     village = county.villages[1]
     page = desktop
@@ -97,5 +98,5 @@ def test_county_staff_registers_corrects_and_edits_a_household(live_server, desk
     timeline = page.locator("#timeline + .timeline")
     expect(timeline.locator("li").first).to_contain_text("13711112222")
     expect(timeline.locator("li").first).to_contain_text(county.users[Role.COUNTY_OFFICE].username)
-    page.evaluate("document.getElementById('timeline').scrollIntoView()")
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")  # the timeline ends the page
     screenshot(page, "household-history")

@@ -12,22 +12,18 @@ from playwright.sync_api import expect
 
 from assistance.models import WorkTeamMember
 from assistance.services import stationing_days_record, visit_record
-from households.models import Member
 from poverty.roles import Role
 from tests.access import build_world
-from tests.browser.conftest import PHONE, new_page, screenshot, sign_in
+from tests.browser.conftest import PHONE, new_page, plausible_names, screenshot, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 CJK = re.compile(r"[\u3400-\u9fff]")
-HEADS = ["王建国", "李桂兰", "张德福", "刘秀英", "陈志强", "杨春花"]
 
 
 def _dress(world) -> None:
     """Plausible names, a few visits and a month in the village, so the pictures read well."""
-    for county in world.counties.values():
-        for household, name in zip(county.households, HEADS, strict=True):
-            Member.objects.filter(household=household, relation="01").update(name=name)
+    plausible_names(world)
     county = world.counties["a"]
     today = timezone.localdate()
     visit_record(

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from assistance.models import Visit
 from poverty.roles import Role
 from tests.access import PASSWORD, build_world
-from tests.browser.conftest import login, screenshot
+from tests.browser.conftest import login, plausible_names, screenshot
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -22,13 +22,22 @@ def test_cadre_logs_a_visit_on_a_phone_and_loses_nothing_when_the_connection_dro
     live_server, phone
 ):
     world = build_world()
+    plausible_names(world)
     county = world.counties["a"]
     household = county.households[0]  # the one household paired with cadre-a
     page = phone
 
-    # A cadre lands on the households to visit; the menu names the role.
+    # A cadre lands on the households to visit.
     login(page, live_server, county.users[Role.CADRE].username, PASSWORD)
     expect(page).to_have_url(re.compile(r"/assistance/visits/mine/$"))
+    row = page.locator(f"[data-household='{household.household_number}']")
+    expect(row).to_contain_text("从未走访")
+    expect(page.locator(".visit-households > li")).to_have_count(1)
+    # One screen: no sideways scrolling on a 390 px wide phone.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot(page, "phone-my-households")
+
+    # The menu folds behind the button; it names the role and starts with the visits.
     page.click(".navbar-toggler")
     expect(page.locator(".navbar-text")).to_contain_text("帮扶责任人")
     expect(page.locator(".navbar-nav .nav-link").first).to_have_text("我的走访户")
@@ -36,12 +45,6 @@ def test_cadre_logs_a_visit_on_a_phone_and_loses_nothing_when_the_connection_dro
     expect(page.locator("#nav")).to_have_class(re.compile(r"\bshow\b"))  # opened
     page.click(".navbar-toggler")
     expect(page.locator(".navbar-nav .nav-link").first).to_be_hidden()
-    row = page.locator(f"[data-household='{household.household_number}']")
-    expect(row).to_contain_text("从未走访")
-    expect(page.locator(".visit-households > li")).to_have_count(1)
-    # One screen: no sideways scrolling on a 390 px wide phone.
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390
-    screenshot(page, "phone-my-households")
 
     row.locator("a:has-text('走访')").click()
     expect(page.locator("h1")).to_contain_text("登记走访")
