@@ -12,7 +12,13 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from assessment.models import HouseholdYearLock, Procedure, ProcedureObjection, ProcedureStep
+from assessment.models import (
+    HouseholdReadiness,
+    HouseholdYearLock,
+    Procedure,
+    ProcedureObjection,
+    ProcedureStep,
+)
 from assessment.procedures import (
     ProcedureKind,
     ProcedureStatus,
@@ -36,6 +42,7 @@ __all__ = [
     "adjustment_list",
     "notice_list",
     "notice_region",
+    "procedure_deadline",
     "procedure_detail",
     "procedure_get_for_user",
     "procedure_list",
@@ -104,6 +111,9 @@ class ProcedureView:
     may_object: bool = False
     lock: HouseholdYearLock | None = None
     may_reopen: bool = False
+    verdict: HouseholdReadiness | None = None
+    deadline: datetime.date | None = None  # 办结时限, from the first step and the standard
+    overdue: bool = False
 
 
 def procedure_detail(user, procedure: Procedure, today: datetime.date | None = None):
@@ -141,12 +151,23 @@ def procedure_detail(user, procedure: Procedure, today: datetime.date | None = N
             open_objections=open_count,
             has_evidence=True,  # the form asks for the scan; its absence is reported on submit
         )
-    lock = None
+    lock = verdict = None
     if procedure.kind == ProcedureKind.HOUSEHOLD_EXIT and procedure.household_id:
         lock = HouseholdYearLock.objects.filter(
             household_id=procedure.household_id, year=procedure.year
         ).first()
+        # The exit verdict of the year (written by the recomputation jobs), shown to the
+        # people who appraise and approve; it does not block a step by itself.
+        verdict = (
+            visible_to(user, HouseholdReadiness.objects.all())
+            .filter(household_id=procedure.household_id, year=procedure.year)
+            .first()
+        )
+    deadline = procedure_deadline(procedure, records[0].acted_on if records else None)
+    end = procedure.completed_at.date() if procedure.completed_at else today
     return ProcedureView(
+        deadline=deadline,
+        overdue=deadline is not None and end > deadline,
         procedure=procedure,
         timeline=timeline,
         next=upcoming,
@@ -159,7 +180,25 @@ def procedure_detail(user, procedure: Procedure, today: datetime.date | None = N
         may_object=role in objection_roles(definition),
         lock=lock,
         may_reopen=lock is not None and role == Role.COUNTY_OFFICE,
+        verdict=verdict,
     )
+
+
+def procedure_deadline(procedure: Procedure, started: datetime.date | None):
+    """The last day of the procedure's time limit (e.g. monitoring identification ≤ 15 days in
+    秦安, ≤ 20 working days in 海南 and 安徽), or None where no standard applies."""
+    definition = procedure_def(procedure.kind)
+    if not definition.sla_key or started is None:
+        return None
+    from assessment.choices import STANDARD_KEYS
+    from assessment.procedures import notice_last_day
+    from assessment.selectors import standard_value
+
+    row = standard_value(definition.sla_key, procedure.division_code, procedure.year)
+    if row is None:
+        return None
+    working = STANDARD_KEYS[definition.sla_key].unit == "工作日" or "工作日" in (row.source or "")
+    return notice_last_day(started, int(row.value), working_days=working)
 
 
 def _allowed_prefix(user, code: str) -> bool:

@@ -113,6 +113,8 @@ class ProcedureDef:
     subject: str  # "household" | "village" | "county"
     steps: tuple[StepDef, ...]
     source: str
+    # policy-standards key of the whole procedure's time limit (办结时限), if DOMAIN.md gives one
+    sla_key: str = ""
     # household status the subject must have to start; the status the marking step sets
     from_statuses: tuple[str, ...] = ()
     to_status: str = ""
@@ -212,6 +214,7 @@ PROCEDURES: dict[str, ProcedureDef] = {
             StepDef("marking", _("系统标注（纳入监测）"), C, K.MARKING),
         ),
         "DOMAIN.md §6.6（永城 2024）、中农组发〔2021〕7号",
+        sla_key="sla_days.monitoring_identification",
         from_statuses=("exited", "poor", "returned"),
         to_status="monitored",
     ),

@@ -252,3 +252,68 @@ def test_the_procedure_page_is_english_with_the_language_cookie(client, world, s
     body = client.get(f"/assessment/procedures/{procedure.pk}/").content.decode()
     assert "Proposal by the village committees" in body and "Democratic appraisal" in body
     assert "Household exit" in body
+
+
+def test_the_exit_page_shows_the_years_exit_verdict(client, world):
+    from assessment.recompute import recompute
+    from households.services import annual_income_save
+
+    procedure = start(world)
+    annual_income_save(
+        actor=None,
+        household=procedure.household,
+        year=2019,
+        data={"wage": 1200},
+        expected_version=None,
+    )
+    recompute()
+    client.force_login(user(world, Role.COUNTY_OFFICE))
+    body = client.get(f"/assessment/procedures/{procedure.pk}/").content.decode()
+    assert "2019 年度退出达标判定" in body
+    assert "2019 年人均纯收入 400 元，低于标准" in body
+
+
+def test_list_page_queries_do_not_grow_with_rows(client, world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    start(world, "a", 0)
+    client.force_login(user(world, Role.COUNTY_OFFICE))
+    client.get("/assessment/procedures/")
+    with CaptureQueriesContext(connection) as one:
+        assert client.get("/assessment/procedures/").status_code == 200
+    for index in (1, 2, 3):
+        start(world, "a", index)
+    with CaptureQueriesContext(connection) as four:
+        client.get("/assessment/procedures/")
+    assert len(four) == len(one)
+
+
+def test_monitoring_identification_shows_its_time_limit(client, world):
+    from assessment.models import PolicyStandard
+
+    PolicyStandard.objects.create(
+        key="sla_days.monitoring_identification",
+        scope_code="43",
+        year_from=2020,
+        value=20,
+        evidence="V",
+        source="测试：监测对象识别不超过20个工作日",
+    )
+    household = world.counties["a"].households[0]
+    procedure = ps.procedure_start(
+        actor=user(world, Role.VILLAGE_TEAM),
+        kind=ProcedureKind.MONITORING_IDENTIFICATION,
+        year=2021,
+        household=household,
+    )
+    ps.procedure_step_take(
+        actor=user(world, Role.VILLAGE_TEAM),
+        procedure=procedure,
+        step_code="verification",
+        acted_on=D(2021, 3, 1),
+        today=D(2021, 3, 1),
+    )
+    client.force_login(user(world, Role.COUNTY_OFFICE))
+    body = client.get(f"/assessment/procedures/{procedure.pk}/").content.decode()
+    assert "办结时限：2021-03-26" in body and "已超时" in body  # 20 working days from Mon 1 March
