@@ -42,10 +42,10 @@ def _date(value):
     return None if value is None else value.isoformat()
 
 
-def _datetime(value):
+def _datetime(value, tz=None):
     if value is None:
         return None
-    return timezone.localtime(value).isoformat()
+    return value.astimezone(tz or timezone.get_current_timezone()).isoformat()
 
 
 class RowRenderer:
@@ -76,12 +76,20 @@ class RowRenderer:
             elif isinstance(field, serializers.DateField):
                 self.converters.append((name, _date))
 
+        self.has_datetimes = any(convert is _datetime for _, convert in self.converters)
+
     def values(self, queryset):
         return queryset.values(*self.columns, **self.aliases)
 
     def render(self, rows, user) -> list[dict]:
         masked = [] if user_sees_sensitive(user) else self.masked
         converters = self.converters
+        if self.has_datetimes:  # look the time zone up once per page, not once per value
+            tz = timezone.get_current_timezone()
+            converters = [
+                (name, functools.partial(_datetime, tz=tz) if convert is _datetime else convert)
+                for name, convert in converters
+            ]
         for row in rows:
             for name, convert in converters:
                 row[name] = convert(row[name])
