@@ -25,6 +25,7 @@ from assessment.procedures import (
     notice_last_day,
     objection_roles,
     procedure_def,
+    start_problems,
     step_problems,
 )
 from households.models import Household, HouseholdStatusChange
@@ -188,6 +189,11 @@ def procedure_start(
                 % {"status": household.get_status_display(), "procedure": definition.label},
                 code="wrong_status",
             )
+        problems = start_problems(
+            kind, year=year, today=timezone.localdate(), **_start_facts(household, year)
+        )
+        if problems:
+            raise BusinessRuleError(problems[0].message, code=problems[0].code)
     procedure = Procedure(
         kind=kind,
         year=year,
@@ -210,6 +216,27 @@ def procedure_start(
         ) from exc
     _record(actor, ChangeAction.CREATE, procedure, message=str(definition.label))
     return procedure
+
+
+def _start_facts(household: Household, year: int) -> dict:
+    """The standards and history that start_problems reads for a household."""
+    from assessment.selectors import standard_value
+
+    code = household.village_id
+    can_exit = standard_value("new_household_can_exit_same_year", code, year)
+    min_months = standard_value("elimination_min_months_monitored", code, year)
+    monitored = (
+        HouseholdStatusChange.objects.filter(household=household, to_status="monitored")
+        .order_by("-changed_on", "-id")
+        .values_list("changed_on", flat=True)
+        .first()
+    )
+    return {
+        "identified_year": household.identified_year,
+        "new_household_can_exit": can_exit is None or can_exit.value != 0,
+        "monitored_since": monitored,
+        "min_months_monitored": int(min_months.value) if min_months is not None else None,
+    }
 
 
 def _notice_dates(procedure: Procedure, step, start: datetime.date) -> tuple[datetime.date, int]:

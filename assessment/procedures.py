@@ -48,6 +48,7 @@ __all__ = [
     "notice_last_day",
     "objection_roles",
     "procedure_def",
+    "start_problems",
     "step_problems",
 ]
 
@@ -57,6 +58,8 @@ MSG_WRONG_ROLE = _("“%(step)s”须由%(role)s办理")
 MSG_NOTICE_NOT_ENDED = _("公示期至 %(end)s 结束，%(end)s 之后才能办理“%(step)s”")
 MSG_OBJECTION_OPEN = _("公示期间有 %(count)s 条异议尚未处理完毕，不能办理“%(step)s”")
 MSG_EVIDENCE_REQUIRED = _("“%(step)s”须上传%(evidence)s的扫描件")
+MSG_NEW_HOUSEHOLD_EXIT = _("当年新识别贫困户当年不能退出（%(year)s 年识别）")
+MSG_MONITORED_TOO_SHORT = _("纳入监测不足 %(months)s 个月（%(since)s 起），不能办理风险消除")
 
 
 class ProcedureKind(models.TextChoices):
@@ -346,6 +349,56 @@ def objection_roles(definition: ProcedureDef) -> frozenset[str]:
         if seen_notice:
             roles.add(step.role)
     return frozenset(roles)
+
+
+def _months_between(start: datetime.date, end: datetime.date) -> int:
+    """Whole months from ``start`` to ``end`` (1 March → 31 August is 5, → 1 September 6)."""
+    months = (end.year - start.year) * 12 + end.month - start.month
+    return months - 1 if end.day < start.day else months
+
+
+def start_problems(
+    kind: str,
+    *,
+    year: int,
+    today: datetime.date,
+    identified_year: int | None = None,
+    new_household_can_exit: bool = True,
+    monitored_since: datetime.date | None = None,
+    min_months_monitored: int | None = None,
+) -> list[StepProblem]:
+    """Why a household procedure may not start, beyond its status (DOMAIN.md §6.3, §12.6):
+
+    - a household identified in ``year`` cannot exit in the same year where the province
+      forbids it (standard ``new_household_can_exit_same_year`` = 0, e.g. 陕西; check PRO-01);
+    - risk elimination needs the household monitored for at least
+      ``elimination_min_months_monitored`` months (check MON-19).
+    """
+    problems: list[StepProblem] = []
+    if (
+        kind == ProcedureKind.HOUSEHOLD_EXIT
+        and not new_household_can_exit
+        and identified_year == year
+    ):
+        problems.append(
+            StepProblem("new_household_exit", str(MSG_NEW_HOUSEHOLD_EXIT % {"year": year}))
+        )
+    if (
+        kind == ProcedureKind.RISK_ELIMINATION
+        and min_months_monitored
+        and monitored_since is not None
+        and _months_between(monitored_since, today) < min_months_monitored
+    ):
+        problems.append(
+            StepProblem(
+                "monitored_too_short",
+                str(
+                    MSG_MONITORED_TOO_SHORT
+                    % {"months": min_months_monitored, "since": monitored_since.isoformat()}
+                ),
+            )
+        )
+    return problems
 
 
 def _role_label(role: str) -> str:

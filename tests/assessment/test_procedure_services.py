@@ -329,3 +329,42 @@ def test_county_exit_is_taken_by_the_administrator_and_counts_working_days(world
     assert region.exit_year == 2020
     assert Procedure.objects.get(pk=procedure.pk).status == "completed"
     assert ProcedureStep.objects.filter(procedure=procedure).count() == 9
+
+
+def test_a_province_may_forbid_exit_in_the_year_of_identification(world):
+    from assessment.models import PolicyStandard
+
+    PolicyStandard.objects.create(
+        key="new_household_can_exit_same_year", scope_code="43", value=0, evidence="V2",
+        source="测试：当年识别当年不退出",
+    )  # fmt: skip
+    household = world.counties["a"].households[0]  # identified 2014
+    with pytest.raises(BusinessRuleError) as caught:
+        ps.procedure_start(
+            actor=users(world)[Role.VILLAGE_TEAM],
+            kind=ProcedureKind.HOUSEHOLD_EXIT,
+            year=2014,
+            household=household,
+        )
+    assert caught.value.code == "new_household_exit"
+    assert caught.value.message == "当年新识别贫困户当年不能退出（2014 年识别）"
+    start_exit(world, household)  # 2019 is fine
+
+
+def test_risk_elimination_needs_six_months_of_monitoring(world):
+    from django.utils import timezone
+
+    household = world.counties["a"].households[0]
+    recent = timezone.localdate() - datetime.timedelta(days=60)
+    hs.household_status_change(
+        actor=None, household=household, to_status="monitored", year=recent.year,
+        changed_on=recent,
+    )  # fmt: skip
+    with pytest.raises(BusinessRuleError) as caught:
+        ps.procedure_start(
+            actor=users(world)[Role.VILLAGE_TEAM],
+            kind=ProcedureKind.RISK_ELIMINATION,
+            year=recent.year,
+            household=household,
+        )
+    assert caught.value.code == "monitored_too_short"

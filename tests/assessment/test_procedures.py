@@ -163,3 +163,35 @@ def test_next_step_notice_in_progress_and_objection_roles():
     assert notice_in_progress(EXIT, taken(*AFTER_NOTICE)) is None
     assert objection_roles(EXIT) == {V, T, C}
     assert objection_roles(procedure_def(ProcedureKind.COUNTY_EXIT)) == {A}
+
+
+AUG31, SEP1 = D(2019, 8, 31), D(2019, 9, 1)
+MONITORED = {"monitored_since": D(2019, 3, 1), "min_months_monitored": 6}
+
+
+@pytest.mark.parametrize(
+    ("kind", "today", "facts", "expected"),
+    [
+        (ProcedureKind.HOUSEHOLD_EXIT, AUG31, {"identified_year": 2019}, []),
+        (
+            ProcedureKind.HOUSEHOLD_EXIT,
+            AUG31,
+            {"identified_year": 2019, "new_household_can_exit": False},
+            ["new_household_exit"],
+        ),
+        (
+            ProcedureKind.HOUSEHOLD_EXIT,
+            AUG31,
+            {"identified_year": 2018, "new_household_can_exit": False},
+            [],
+        ),
+        # 1 March → 31 August is 5 whole months; → 1 September is 6
+        (ProcedureKind.RISK_ELIMINATION, AUG31, MONITORED, ["monitored_too_short"]),
+        (ProcedureKind.RISK_ELIMINATION, SEP1, MONITORED, []),
+        (ProcedureKind.RISK_ELIMINATION, AUG31, {**MONITORED, "monitored_since": None}, []),
+    ],
+)
+def test_start_problems(kind, today, facts, expected):
+    from assessment.procedures import start_problems
+
+    assert [p.code for p in start_problems(kind, year=2019, today=today, **facts)] == expected
