@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
@@ -163,6 +165,12 @@ MEMBER_VALUES = tuple(
 INCOME_VALUES = tuple(
     f.attname for f in AnnualIncome._meta.concrete_fields if f.attname not in ("created", "updated")
 )
+# What the household-level ledgers (roster, income worksheet) need of each member: who is
+# the head, and whether they belonged to the household that year.
+HEAD_MEMBER_VALUES = (
+    "household_id", "name", "id_number", "relation", "birth_date", "is_active",
+    "change_reason", "changed_on",
+)  # fmt: skip
 GUARANTEE_VALUES = tuple(
     f.attname
     for f in GuaranteeStatus._meta.concrete_fields
@@ -170,19 +178,47 @@ GUARANTEE_VALUES = tuple(
 )
 
 
+def _select(model, attnames: Sequence[str], where: str, params: Sequence, order: str = ""):
+    """Rows of ``model`` as dicts keyed by attname, read with one plain SQL statement.
+
+    The ledgers read tens of thousands of rows per region: plain SQL with ``= ANY(%s)`` over
+    an array of keys skips the ORM's per-value lookup preparation and per-row dict building,
+    which cost more than the database itself (profile in docs/PERFORMANCE.md, issue 8).
+    Only fields without ``from_db_value`` are read this way (psycopg2 returns the same types).
+    """
+    meta = model._meta
+    columns = {f.attname: f.column for f in meta.concrete_fields}
+    columns["pk"] = meta.pk.column
+    select = ", ".join(f'"{columns[name]}"' for name in attnames)
+    sql = f'SELECT {select} FROM "{meta.db_table}" WHERE {where}'
+    if order:
+        sql += f" ORDER BY {order}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names = tuple(attnames)
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
 class Batch:
     """One batch of households with what the ledgers read about them, in a few queries."""
 
-    def __init__(self, pks: list[int], year: int | None, *, members=True, extras=True) -> None:
-        rows = {h["pk"]: h for h in Household.objects.filter(pk__in=pks).values(*HOUSEHOLD_VALUES)}
+    def __init__(
+        self,
+        pks: list[int],
+        year: int | None,
+        *,
+        members=True,
+        extras=True,
+        member_values: Sequence[str] = MEMBER_VALUES,
+    ) -> None:
+        rows = {h["pk"]: h for h in _select(Household, HOUSEHOLD_VALUES, "id = ANY(%s)", [pks])}
         self.households = [rows[pk] for pk in pks if pk in rows]
         self.members: dict[int, list[dict]] = defaultdict(list)
         if members:
-            for m in (
-                Member.objects.filter(household_id__in=pks)
-                .order_by("household_id", "relation", "birth_date", "id")
-                .values(*MEMBER_VALUES)
-            ):
+            for m in _select(
+                Member, member_values, "household_id = ANY(%s)", [pks],
+                order="household_id, relation, birth_date, id",
+            ):  # fmt: skip
                 self.members[m["household_id"]].append(m)
         self.incomes: dict[int, dict] = {}
         self.guarantees: dict[int, dict] = {}
@@ -190,45 +226,82 @@ class Batch:
         self.changes: dict[int, list[dict]] = defaultdict(list)
         if not extras:
             return
-        incomes = AnnualIncome.objects.filter(household_id__in=pks)
-        guarantees = GuaranteeStatus.objects.filter(household_id__in=pks)
         if year is not None:
-            incomes = incomes.filter(year=year)
-            guarantees = guarantees.filter(year=year)
-            self.incomes = {i["household_id"]: i for i in incomes.values(*INCOME_VALUES)}
-            self.guarantees = {g["household_id"]: g for g in guarantees.values(*GUARANTEE_VALUES)}
+            where = "household_id = ANY(%s) AND year = %s"
+            self.incomes = {
+                i["household_id"]: i
+                for i in _select(AnnualIncome, INCOME_VALUES, where, [pks, year])
+            }
+            self.guarantees = {
+                g["household_id"]: g
+                for g in _select(GuaranteeStatus, GUARANTEE_VALUES, where, [pks, year])
+            }
             self.pairings = _pairings_at(pks, datetime.date(year, 12, 31))
-        for change in (
-            HouseholdStatusChange.objects.filter(household_id__in=pks)
-            .order_by("household_id", "changed_on", "id")
-            .values("household_id", "year", "from_status", "to_status")
-        ):
+        for change in _select(
+            HouseholdStatusChange, ("household_id", "year", "from_status", "to_status"),
+            "household_id = ANY(%s)", [pks], order="household_id, changed_on, id",
+        ):  # fmt: skip
             self.changes[change["household_id"]].append(change)
 
 
 def _pairings_at(pks: list[int], day: datetime.date) -> dict[int, dict]:
-    from django.db.models import Q
+    """The cadre paired with each household on ``day`` (the latest start if several)."""
+    from assistance.models import Cadre, CadrePairing
 
-    from assistance.models import CadrePairing
-
-    current = (
-        CadrePairing.objects.filter(household_id__in=pks, start_date__lte=day)
-        .filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
-        .order_by("household_id", "-start_date")
-        .values("household_id", "cadre__name", "cadre__unit_name", "cadre__phone")
+    sql = (
+        f'SELECT p.household_id, c.name, c.unit_name, c.phone FROM "{CadrePairing._meta.db_table}" p '
+        f'JOIN "{Cadre._meta.db_table}" c ON c.id = p.cadre_id '
+        "WHERE p.household_id = ANY(%s) AND p.start_date <= %s "
+        "AND (p.end_date IS NULL OR p.end_date >= %s) ORDER BY p.household_id, p.start_date DESC"
     )
     result: dict[int, dict] = {}
-    for row in current:
-        result.setdefault(row["household_id"], row)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [pks, day, day])
+        for household_id, name, unit, phone in cursor.fetchall():
+            result.setdefault(
+                household_id,
+                {"household_id": household_id, "cadre__name": name, "cadre__unit_name": unit,
+                 "cadre__phone": phone},
+            )  # fmt: skip
     return result
 
 
 def household_batches(
-    queryset: QuerySet, year: int | None, *, members: bool = True, extras: bool = True
+    queryset: QuerySet,
+    year: int | None,
+    *,
+    members: bool = True,
+    extras: bool = True,
+    member_values: Sequence[str] = MEMBER_VALUES,
 ) -> Iterator[Batch]:
+    """The households of ``queryset`` in batches of BATCH_SIZE, in its order.
+
+    Outside a transaction the next batch is read on a second connection while the caller
+    writes the current one, so the database's time overlaps the writer's. Inside one (tests,
+    a request in ATOMIC_REQUESTS) a second connection would not see its rows: read in turn.
+    """
     pks = list(queryset.values_list("pk", flat=True))
-    for start in range(0, len(pks), BATCH_SIZE):
-        yield Batch(pks[start : start + BATCH_SIZE], year, members=members, extras=extras)
+    chunks = [pks[start : start + BATCH_SIZE] for start in range(0, len(pks), BATCH_SIZE)]
+    if len(chunks) < 2 or connection.in_atomic_block:
+        for chunk in chunks:
+            yield Batch(chunk, year, members=members, extras=extras, member_values=member_values)
+        return
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger-read") as pool:
+
+        def read(chunk: list[int]) -> Batch:
+            try:
+                return Batch(
+                    chunk, year, members=members, extras=extras, member_values=member_values
+                )
+            finally:
+                connection.close()  # the thread's own: never left open if the caller stops
+
+        pending = pool.submit(read, chunks[0])
+        for index in range(len(chunks)):
+            batch = pending.result()
+            if index + 1 < len(chunks):
+                pending = pool.submit(read, chunks[index + 1])
+            yield batch
 
 
 def _maskers(user):
@@ -297,7 +370,10 @@ def _roster_rows(params: LedgerParams, names: dict[str, str]) -> Iterator[tuple]
     mask_id, mask_tel, mask_bank = _maskers(params.user)
     year = params.year
     number = 0
-    for batch in household_batches(households_for_export(params), year):
+    batches = household_batches(
+        households_for_export(params), year, member_values=HEAD_MEMBER_VALUES
+    )
+    for batch in batches:
         for h in batch.households:
             pk = h["pk"]
             members = [m for m in batch.members[pk] if member_in_household_as_of(m, year)]
@@ -485,7 +561,10 @@ def _income_rows(params: LedgerParams, names: dict[str, str]) -> Iterator[tuple]
     year = params.year
     line = poverty_line(year, params.region_code[:2].ljust(12, "0")) if params.region_code else None
     number = 0
-    for batch in household_batches(households_for_export(params), year):
+    batches = household_batches(
+        households_for_export(params), year, member_values=HEAD_MEMBER_VALUES
+    )
+    for batch in batches:
         for h in batch.households:
             pk = h["pk"]
             members = [m for m in batch.members[pk] if member_in_household_as_of(m, year)]

@@ -205,7 +205,7 @@ def household_file_plan(params: LedgerParams) -> LedgerPlan:
 
 
 def _visit_sheet(h: Household, label: str, sub: str) -> SheetPlan | None:
-    """走访记录, once assistance records visits (another issue adds the Visit model)."""
+    """走访记录: every visit to the household (assistance.ledgers, columns as 走访台账)."""
     try:
         from assistance.ledgers import VISIT_COLUMNS, visit_rows_for_household
     except ImportError:
@@ -224,7 +224,7 @@ ledger_kind(
         plan=household_file_plan,
         count=lambda params: 1,
         per_household=True,
-        description="一户一个工作簿：基本情况、家庭成员、收入测算、两不愁三保障、帮扶责任人、状态变更（有走访记录时另加走访记录）。",
+        description="一户一个工作簿：基本情况、家庭成员、收入测算、两不愁三保障、帮扶责任人、状态变更、走访记录。",
         order=60,
     )
 )

@@ -15,7 +15,6 @@ households.services.annual_income_recompute for the income formula).
 
 from __future__ import annotations
 
-import datetime
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from typing import IO, Any
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
 from django.db.models import F
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from households.ledgers.columns import (
@@ -790,7 +790,7 @@ def import_error_workbook(outcome: ImportOutcome, target) -> None:
             title=_("导入检查未通过：共 %(n)s 个问题，请逐条修改后重新上传（未导入任何数据）")
             % {"n": len(outcome.problems)},
             subtitle=_("检查时间：%(t)s")
-            % {"t": datetime.datetime.now().strftime("%Y-%m-%d %H:%M")},
+            % {"t": timezone.localtime().strftime("%Y-%m-%d %H:%M")},
         )
         for read in outcome.sheets:
             match = read.reader.match

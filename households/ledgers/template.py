@@ -3,8 +3,9 @@ explains each column, and example rows on their own sheets (示例-…, never im
 
 from __future__ import annotations
 
-import datetime
 from typing import IO
+
+from django.utils import timezone
 
 from households.ledgers.columns import (
     GUARANTEE_SHEET,
@@ -47,27 +48,27 @@ def _examples(spec: SheetSpec, village: str) -> list[dict]:
         }]  # fmt: skip
     if spec is MEMBER_SHEET:
         return [
-            {"household_number": number, "name": "张三", "id_number": _id(area, "19700305", "011"),
+            {"household_number": number, "name": "张三", "id_number": _id(area, "19630817", "013"),
              "relation": "户主", "education": "初中", "health": "健康", "labour_ability": "普通劳动力",
              "has_resident_medical_insurance": "是", "has_critical_illness_insurance": "是",
              "has_resident_pension": "是", "is_active": "是"},
-            {"household_number": number, "name": "李四", "id_number": _id(area, "19720611", "022"),
+            {"household_number": number, "name": "李四", "id_number": _id(area, "19650223", "024"),
              "relation": "配偶", "health": "长期慢性病", "labour_ability": "弱劳动力或半劳动力",
              "has_resident_medical_insurance": "是", "is_active": "是"},
-            {"household_number": number, "name": "张小明", "id_number": _id(area, "20100101", "031"),
+            {"household_number": number, "name": "张小明", "id_number": _id(area, "20150509", "035"),
              "relation": "之子", "education": "小学", "school_status": "小学",
              "labour_ability": "无劳动力", "has_resident_medical_insurance": "是", "is_active": "是"},
         ]  # fmt: skip
     if spec is INCOME_SHEET:
         return [{
-            "household_number": number, "year": datetime.date.today().year - 1, "wage": 12000,
+            "household_number": number, "year": timezone.localdate().year - 1, "wage": 12000,
             "business": 3000, "property_dividend": 500, "dibao": 2400, "pension": 1200,
             "business_costs": 1500, "confirmed_by_head": "是",
         }]  # fmt: skip
     return [{
-        "household_number": number, "year": datetime.date.today().year - 1, "food": "达标",
+        "household_number": number, "year": timezone.localdate().year - 1, "food": "达标",
         "clothing": "达标", "education": "达标", "medical": "达标", "housing": "达标",
-        "water": "达标", "checked_by_name": "王五", "checked_on": datetime.date.today(),
+        "water": "达标", "checked_by_name": "王五", "checked_on": timezone.localdate(),
     }]  # fmt: skip
 
 

@@ -1,7 +1,8 @@
 """What every ledger kind shares: its parameters, its plan (sheets of columns and lazy rows),
 region names for titles, and the registry that pages, jobs and commands look kinds up in.
 
-A ledger kind lives in its app's ``ledgers`` module (households, assistance, villages) and
+A ledger kind lives in its app's ``ledgers`` module (households, assistance, villages,
+assessment) and
 registers itself here with :func:`ledger_kind`; this module knows nothing of their models.
 """
 
@@ -104,6 +105,7 @@ def ledger_kind(kind: LedgerKind) -> LedgerKind:
 
 def _load_app_ledgers() -> None:
     # Importing registers the kinds; done lazily so that this module has no app imports.
+    import assessment.ledgers  # noqa: F401
     import assistance.ledgers  # noqa: F401
     import households.ledgers  # noqa: F401
     import villages.ledgers  # noqa: F401
