@@ -65,11 +65,18 @@ def test_visits_are_scoped_per_county_and_per_role(world):
     mine = team_a.post(VISITS, _visit_body(a.households[0]), format="json").json()["id"]
     theirs = team_b.post(VISITS, _visit_body(b.households[0]), format="json").json()["id"]
 
+    unpaired = team_a.post(VISITS, _visit_body(a.households[1]), format="json").json()["id"]
+
     clerk_a = token_client(a.users[Role.COUNTY_OFFICE])
-    assert _ids(clerk_a.get(VISITS)) == {mine}
+    assert _ids(clerk_a.get(VISITS)) == {mine, unpaired}
+    # a cadre reads the visits of its paired household only
+    cadre = token_client(a.users[Role.CADRE])
+    assert _ids(cadre.get(VISITS)) == {mine}
+    assert cadre.get(f"{VISITS}{unpaired}/").status_code == 404
     assert clerk_a.get(f"{VISITS}{theirs}/").status_code == 404
     assert _ids(clerk_a.get(VISITS, {"region": "431221"})) == set()
     assert _ids(clerk_a.get(VISITS, {"household": a.households[0].pk, "kind": "home"})) == {mine}
+    assert _ids(clerk_a.get(VISITS, {"visited_from": "2100-01-01"})) == set()
     assert token_client(world.city_leader).get(f"{VISITS}{theirs}/").status_code == 200
 
     # an inspector reads but may not record; a county clerk may record in its county only
