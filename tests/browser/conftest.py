@@ -37,7 +37,7 @@ PHONE = {"width": 390, "height": 844}
 TIMEOUT_MS = 10_000
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def _playwright():
     if not os.access(CHROMIUM, os.X_OK):
         pytest.fail(
@@ -48,7 +48,8 @@ def _playwright():
     from playwright.sync_api import sync_playwright
 
     # Playwright's sync API keeps an asyncio loop on this thread; Django's guard against
-    # calling the ORM from async code would otherwise refuse the test's own queries.
+    # calling the ORM from async code would otherwise refuse the test's own queries. Package
+    # scope: the loop (and this setting) end with the browser tests, not with the session.
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     try:
@@ -61,7 +62,7 @@ def _playwright():
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(_playwright):
     browser = _playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS, headless=True)
     yield browser

@@ -49,8 +49,14 @@ def test_cadre_logs_a_visit_on_a_phone_and_loses_nothing_when_the_connection_dro
     row.locator("a:has-text('走访')").click()
     expect(page.locator("h1")).to_contain_text("登记走访")
     page.select_option("#id_kind", "home")
-    page.fill("#id_findings", FINDINGS)
+    # Saved without what was found: refused, the message under that field (from the JSON answer).
     page.fill("#id_actions_taken", ACTIONS)
+    page.click("#visit-save")
+    expect(page.locator("#visit-status .alert-danger")).to_contain_text("未保存")
+    expect(page.locator("[data-errors-for=findings]")).not_to_be_empty()
+    expect(page.locator("#id_actions_taken")).to_have_value(ACTIONS)
+    assert Visit.objects.count() == 0
+    page.fill("#id_findings", FINDINGS)
     page.check("#id_follow_up_needed")
     page.fill("#id_follow_up_note", "下月回访")
     # The phone's position, asked for with one tap (the browser allows it on localhost).
