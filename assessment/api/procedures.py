@@ -15,12 +15,19 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from assessment import procedure_services as services
-from assessment.models import Procedure
+from assessment.models import Procedure, ProcedureObjection
 from assessment.procedure_selectors import procedure_detail, procedure_get_for_user, procedure_list
 from assessment.procedures import ProcedureKind, ProcedureStatus
 from poverty.api.parsers import BoundedJSONParser
+from poverty.scoping import get_for_user
 
-__all__ = ["ProcedureDetailApiView", "ProcedureListApiView", "ProcedureStepApiView"]
+__all__ = [
+    "ObjectionResolveApiView",
+    "ProcedureDetailApiView",
+    "ProcedureListApiView",
+    "ProcedureObjectionApiView",
+    "ProcedureStepApiView",
+]
 
 PAGE_SIZE = 100
 
@@ -92,6 +99,16 @@ class ProcedureStepInSerializer(serializers.Serializer):
     evidence = serializers.FileField(
         required=False, allow_null=True, help_text="佐证材料（PDF 或图片，multipart 上传）"
     )
+
+
+class ObjectionInSerializer(serializers.Serializer):
+    content = serializers.CharField(max_length=2000, help_text="异议内容")
+    objector = serializers.CharField(required=False, allow_blank=True, max_length=50)
+    raised_on = serializers.DateField(required=False, allow_null=True, help_text="默认今天")
+
+
+class ResolveInSerializer(serializers.Serializer):
+    resolution = serializers.CharField(max_length=2000, help_text="核实处理结果")
 
 
 def _row(procedure: Procedure) -> dict:
@@ -261,3 +278,55 @@ class ProcedureStepApiView(APIView):
         )
         procedure.refresh_from_db()
         return Response(_detail(request.user, procedure), status=201)
+
+
+class ProcedureObjectionApiView(APIView):
+    """Record an objection raised during the running notice; it blocks approval until settled."""
+
+    scope_model = Procedure
+
+    @extend_schema(
+        tags=["考核评估"],
+        summary="登记公示异议",
+        request=ObjectionInSerializer,
+        responses={201: ProcedureDetailOutSerializer},
+    )
+    def post(self, request, pk):
+        procedure = procedure_get_for_user(request.user, pk)
+        data = ObjectionInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        services.objection_record(
+            actor=request.user,
+            procedure=procedure,
+            content=values["content"],
+            objector=values.get("objector", ""),
+            raised_on=values.get("raised_on"),
+        )
+        procedure.refresh_from_db()
+        return Response(_detail(request.user, procedure), status=201)
+
+
+class ObjectionResolveApiView(APIView):
+    """Record how an objection was settled."""
+
+    scope_model = ProcedureObjection
+
+    @extend_schema(
+        tags=["考核评估"],
+        summary="处理公示异议",
+        request=ResolveInSerializer,
+        responses={200: ProcedureDetailOutSerializer},
+    )
+    def post(self, request, pk):
+        objection = get_for_user(
+            request.user, ProcedureObjection.objects.select_related("procedure"), pk=pk
+        )
+        data = ResolveInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.objection_resolve(
+            actor=request.user, objection=objection, resolution=data.validated_data["resolution"]
+        )
+        procedure = objection.procedure
+        procedure.refresh_from_db()
+        return Response(_detail(request.user, procedure))

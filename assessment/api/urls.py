@@ -31,4 +31,14 @@ urlpatterns = [
         procedures.ProcedureStepApiView.as_view(),
         name="assessment-procedure-steps",
     ),
+    path(
+        "assessment/procedures/<int:pk>/objections/",
+        procedures.ProcedureObjectionApiView.as_view(),
+        name="assessment-procedure-objections",
+    ),
+    path(
+        "assessment/procedure-objections/<int:pk>/resolve/",
+        procedures.ObjectionResolveApiView.as_view(),
+        name="assessment-procedure-objection-resolve",
+    ),
 ]

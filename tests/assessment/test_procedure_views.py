@@ -317,3 +317,24 @@ def test_monitoring_identification_shows_its_time_limit(client, world):
     client.force_login(user(world, Role.COUNTY_OFFICE))
     body = client.get(f"/assessment/procedures/{procedure.pk}/").content.decode()
     assert "办结时限：2021-03-26" in body and "已超时" in body  # 20 working days from Mon 1 March
+
+
+def test_api_records_and_settles_objections(client, world):
+    procedure = start(world)
+    advance(world, procedure, "notice")
+    client.force_login(user(world, Role.VILLAGE_TEAM))
+    response = client.post(
+        f"/api/v1/assessment/procedures/{procedure.pk}/objections/",
+        {"content": "有车辆", "objector": "匿名"},
+        content_type="application/json",
+    )
+    assert response.status_code == 201
+    [objection] = response.json()["objections"]
+    assert objection["resolved"] is False
+    client.force_login(user(world, Role.COUNTY_OFFICE, "b"))
+    url = f"/api/v1/assessment/procedure-objections/{objection['id']}/resolve/"
+    assert client.post(url, {"resolution": "x"}, content_type="application/json").status_code == 404
+    client.force_login(user(world, Role.TOWNSHIP_OFFICE))
+    response = client.post(url, {"resolution": "车辆已报废"}, content_type="application/json")
+    assert response.status_code == 200
+    assert response.json()["objections"][0]["resolution"] == "车辆已报废"
