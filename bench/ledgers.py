@@ -322,6 +322,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--import-households", type=int, default=30000)
+    parser.add_argument("--import-runs", type=int, default=0, help="default: runs − 1, at least 1")
     parser.add_argument("--baseline-sample", type=int, default=3000)
     parser.add_argument("--skip-city", action="store_true")
     parser.add_argument(
@@ -356,7 +357,8 @@ def main() -> int:
         import_database_reset(import_db)
         return _run(kind, limit, database=import_db)
 
-    report["import"] = _median([imported("import", n) for _ in range(max(1, args.runs - 1))])
+    import_runs = args.import_runs or max(1, args.runs - 1)
+    report["import"] = _median([imported("import", n) for _ in range(import_runs)])
     print("import       ", report["import"])
     report["import_sample"] = imported("import", sample)
     report["die_import_sample"] = imported("die_import", sample)

@@ -95,7 +95,11 @@ class FieldSpec:
 
     @property
     def _labels(self) -> dict[str, str]:
-        return _LABEL_CACHE.setdefault(self.key + self.header, choice_labels(self.choices))
+        key = self.key + self.header
+        labels = _LABEL_CACHE.get(key)
+        if labels is None:  # built once per column, not per cell
+            labels = _LABEL_CACHE[key] = choice_labels(self.choices)
+        return labels
 
     # -- cell → value (import) ------------------------------------------------------------
 
@@ -112,8 +116,7 @@ class FieldSpec:
                 return value, f"不能超过{self.max_length}个字符"
             return value, error
         if parse == "choice":
-            width = max((len(code) for code, _label in self.choices), default=0)
-            return cell_choice(raw, self._lookup, code_width=width)
+            return cell_choice(raw, self._lookup, code_width=self._code_width)
         if parse == "multi":
             text, _error = cell_text(raw)
             codes: list[str] = []
@@ -141,11 +144,24 @@ class FieldSpec:
 
     @property
     def _lookup(self) -> dict[str, str]:
-        return _LOOKUP_CACHE.setdefault(self.key + self.header, choice_lookup(self.choices))
+        key = self.key + self.header
+        lookup = _LOOKUP_CACHE.get(key)
+        if lookup is None:  # built once per column, not per cell
+            lookup = _LOOKUP_CACHE[key] = choice_lookup(self.choices)
+        return lookup
+
+    @property
+    def _code_width(self) -> int:
+        key = self.key + self.header
+        width = _WIDTH_CACHE.get(key)
+        if width is None:
+            width = _WIDTH_CACHE[key] = max((len(code) for code, _label in self.choices), default=0)
+        return width
 
 
 _LABEL_CACHE: dict[str, dict[str, str]] = {}
 _LOOKUP_CACHE: dict[str, dict[str, str]] = {}
+_WIDTH_CACHE: dict[str, int] = {}
 
 
 def _split_multi(text: str) -> list[str]:
