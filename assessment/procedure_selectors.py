@@ -23,6 +23,7 @@ from assessment.procedures import (
     ProcedureKind,
     ProcedureStatus,
     StepDef,
+    TakenStep,
     next_step,
     notice_in_progress,
     objection_roles,
@@ -46,6 +47,7 @@ __all__ = [
     "procedure_detail",
     "procedure_get_for_user",
     "procedure_list",
+    "taken_steps",
 ]
 
 # Dynamic adjustment (动态调整, DOMAIN.md §6.2 and §15.9): the year's changes by new status.
@@ -87,6 +89,14 @@ def procedure_get_for_user(user, pk, action: str = "view") -> Procedure:
     )
 
 
+def taken_steps(procedure: Procedure) -> list[TakenStep]:
+    """The steps taken so far, as the transition rules need them."""
+    return [
+        TakenStep(code=s.code, notice_start=s.notice_start, notice_end=s.notice_end)
+        for s in procedure.steps.order_by("position")
+    ]
+
+
 @dataclass
 class TimelineEntry:
     """One step of the timeline: its definition and, once taken, the record."""
@@ -122,9 +132,10 @@ def procedure_detail(user, procedure: Procedure, today: datetime.date | None = N
     today = today or timezone.localdate()
     definition = procedure_def(procedure.kind)
     records = list(procedure.steps.select_related("actor").order_by("position"))
-    from assessment.procedure_services import taken_steps
-
-    taken = taken_steps(procedure)
+    taken = [
+        TakenStep(code=r.code, notice_start=r.notice_start, notice_end=r.notice_end)
+        for r in records
+    ]
     upcoming = next_step(definition, taken) if procedure.status == ProcedureStatus.OPEN else None
     timeline = []
     for index, step in enumerate(definition.steps):

@@ -16,11 +16,11 @@ from django.utils.translation import gettext_lazy as _
 
 from assessment.choices import STANDARD_KEYS
 from assessment.models import HouseholdYearLock, Procedure, ProcedureObjection, ProcedureStep
+from assessment.procedure_selectors import taken_steps
 from assessment.procedures import (
     ProcedureKind,
     ProcedureStatus,
     StepKind,
-    TakenStep,
     notice_in_progress,
     notice_last_day,
     objection_roles,
@@ -56,7 +56,6 @@ __all__ = [
     "objection_resolve",
     "procedure_start",
     "procedure_step_take",
-    "taken_steps",
 ]
 
 MSG_START_ROLE = _("“%(procedure)s”程序须由%(role)s发起")
@@ -109,13 +108,6 @@ def evidence_kind(upload) -> str:
 
 def _role_label(role: str) -> str:
     return str(Role(role).label)
-
-
-def taken_steps(procedure: Procedure) -> list[TakenStep]:
-    return [
-        TakenStep(code=s.code, notice_start=s.notice_start, notice_end=s.notice_end)
-        for s in procedure.steps.order_by("position")
-    ]
 
 
 def _actor_name(actor) -> str:
