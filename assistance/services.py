@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -272,6 +273,12 @@ def stationing_days_record(
     return len(created) + len(changed)
 
 
+def _six_decimals(value) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    return Decimal(str(value)).quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)
+
+
 @transaction.atomic
 def stationing_check_in(
     *, actor, latitude=None, longitude=None, member: WorkTeamMember | None = None
@@ -292,7 +299,9 @@ def stationing_check_in(
     if row is None:
         row = StationingDay(member=member, division_code=member.team.village_id, date=today)
     row.status = AttendanceStatus.PRESENT
-    row.latitude, row.longitude = latitude, longitude
+    # A browser's position arrives as a float (27.55 is 27.550000000000000710… in binary):
+    # stored to the column's six decimals, or the model's own check refuses it.
+    row.latitude, row.longitude = _six_decimals(latitude), _six_decimals(longitude)
     row.recorded_by = actor
     _clean(row, exclude=["member"])
     row.save()

@@ -47,10 +47,15 @@ def _dress(world) -> None:
             "follow_up_note": "核实教育资助到位",
         },
     )
+    # The first secretary signs in as the village team's user; in the village the last 20 days.
     secretary = WorkTeamMember.objects.get(team__village=county.villages[0], role="first_secretary")
-    start = max(today.replace(day=1), today - datetime.timedelta(days=20))
+    secretary.user = county.users[Role.VILLAGE_TEAM]
+    secretary.save(update_fields=["user"])
     stationing_days_record(
-        actor=county.users[Role.VILLAGE_TEAM], member=secretary, start=start, end=today
+        actor=county.users[Role.VILLAGE_TEAM],
+        member=secretary,
+        start=today - datetime.timedelta(days=20),
+        end=today - datetime.timedelta(days=1),
     )
 
 
@@ -123,6 +128,14 @@ def test_every_role_opens_its_main_pages(live_server, browser):
                 if heading:
                     expect(page.locator("h1").first).to_contain_text(heading)
                 screenshot(page, name)
+            if role == "village":
+                # Today's check-in from the attendance page, with the phone's position.
+                page.context.grant_permissions(["geolocation"])
+                page.context.set_geolocation({"latitude": 27.55, "longitude": 110.0})
+                page.goto(live_server.url + "/assistance/attendance/")
+                page.click("[data-check-in]")
+                expect(page.locator(".alert-success")).to_contain_text("已记录位置")
+                expect(page.locator("#check-in-form")).to_contain_text("今日已签到")
             if role == "city":
                 # English is one choice away and stays for the next pages.
                 page.select_option("select[name=language]", "en")
