@@ -63,3 +63,14 @@ def test_city_leader_narrows_the_list_county_township_village(live_server, deskt
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text(number)
     expect(page).to_have_url(re.compile(f"q={number}"))
+
+    # The cadre filter loads its options when first opened, then narrows to the paired household.
+    page.fill("#id_q", "")
+    expect(rows).to_have_count(6)
+    page.click("summary:has-text('更多条件')")
+    cadre = page.locator("#id_cadre")
+    cadre.click()
+    expect(cadre.locator("option", has_text="干部b")).to_have_count(1)
+    cadre.select_option(label="干部b（县农业农村局）")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text(county_b.households[0].household_number)
