@@ -355,3 +355,38 @@ def test_round_trip_export_a_county_and_import_into_an_empty_database(world):
     assert outcome.counts["households_new"] == 6 and outcome.counts["members_new"] == 18
     assert outcome.counts["incomes_new"] == 6 and outcome.counts["guarantees_new"] == 6
     assert _state(numbers) == before
+
+
+def test_copy_text_escapes_for_postgres_copy():
+    import datetime
+
+    from households.ledgers.imports import _copy_text
+
+    assert _copy_text(None) == "\\N" and _copy_text("") == ""
+    assert (_copy_text(True), _copy_text(False)) == ("t", "f")
+    assert _copy_text("a\tb\nc\\d\re") == "a\\tb\\nc\\\\d\\re"
+    assert _copy_text(["01", "07"]) == '{"01","07"}' and _copy_text([]) == "{}"
+    assert _copy_text(Decimal("2.50")) == "2.50" and _copy_text(datetime.date(2019, 3, 5)) == (
+        "2019-03-05"
+    )
+
+
+def test_new_rows_keep_awkward_text_and_get_ids_history_and_timestamps(world):
+    village = world.counties["a"].villages[1].code
+    area = village[:6]
+
+    def names(wb):
+        wb["家庭成员"]["B2"] = '王\\大 "小"\t名'
+
+    buffer = workbook(
+        [["4312020990001", village, "一般贫困户", 2015, "因病", "缺技术、缺资金", "", "否", ""]],
+        [["4312020990001", "王大", cid(area, "19650101", "031"), "户主", None, "是"]],
+        extra=names,
+    )  # fmt: skip
+    outcome = household_import(user_of(world), buffer, filename="a.xlsx", apply=True)
+    assert outcome.applied, [p.text() for p in outcome.problems]
+    household = Household.objects.get(household_number="4312020990001")
+    member = household.members.get()
+    assert member.name == '王\\大 "小"\t名' and len(household.other_causes) == 2
+    assert household.created is not None and member.updated is not None
+    assert ChangeRecord.objects.filter(object_id=str(member.pk)).exists()
