@@ -4,10 +4,12 @@ Writer. Ledgers stream rows from the database straight into the sheet XML inside
 memory stays flat whatever the size. It writes the small subset of SpreadsheetML that ledgers
 need — inline strings, numbers, dates, one style per column kind, merged title rows, a frozen
 header, column widths, print setup (A4 landscape, header row repeated, fit to width), list
-validations, hidden code-list sheets — and nothing else. Measured on this project's roster
-(59 columns), it writes about 8–10× faster than xlsxwriter's constant_memory mode and 20×
-faster than openpyxl's write-only mode (docs/PERFORMANCE.md, "Excel ledgers"); every file
-it writes is read back with openpyxl and python-calamine in the tests.
+validations, hidden code-list sheets — and nothing else. Each column's cell function is
+built once, so a row costs a few string joins: the issue measured xlsxwriter's constant_memory
+mode at about 6,000 and openpyxl's write-only mode at about 4,000 rows/s of 30 columns; this
+writer's own rate on the 59-column roster is in docs/PERFORMANCE.md ("Issue 8 — Excel
+ledgers", raw writer). Every file it writes is read back with openpyxl and python-calamine in
+the tests.
 
 Layout (DOMAIN.md §15): row 1 the title with region and year, row 2 unit and date, row 3 the
 header, data from row 4. A sheet longer than ``LEDGER_MAX_ROWS_PER_SHEET`` continues on
