@@ -2,11 +2,20 @@
 
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
+from django.utils.hashable import make_hashable
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from poverty.roles import Role
 
 __all__ = ["AccessEvent", "AccessLog", "ApiToken", "TimeStampedModel", "UserProfile"]
+
+
+# {(field, language): {code: label}}: choice labels of get_FOO_display, built once per field
+# and language. Django's own version hashes every lazy label on each call (a translation per
+# choice): on the household page, with its dozens of coded member fields, that was a tenth
+# of the rendering time.
+_CHOICE_LABELS: dict = {}
 
 
 class TimeStampedModel(models.Model):
@@ -17,6 +26,15 @@ class TimeStampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+    def _get_FIELD_display(self, field):  # noqa: N802 (Django's name)
+        key = (field, get_language())
+        labels = _CHOICE_LABELS.get(key)
+        if labels is None:
+            labels = {make_hashable(v): str(label) for v, label in field.flatchoices}
+            _CHOICE_LABELS[key] = labels
+        value = getattr(self, field.attname)
+        return labels.get(make_hashable(value), value)
 
 
 class UserProfile(models.Model):
