@@ -66,7 +66,10 @@ def _child(args: list[str]) -> tuple[dict, float]:
     err = process.stderr.read()
     if status != 0:
         raise SystemExit(f"child {args} failed:\n{err[-3000:]}")
-    return json.loads(out.strip().splitlines()[-1]), usage.ru_maxrss / 1024
+    result = json.loads(out.strip().splitlines()[-1])
+    # CPU of this Python process and its forked workers (not of the PostgreSQL server)
+    result["python_cpu_seconds"] = usage.ru_utime + usage.ru_stime
+    return result, usage.ru_maxrss / 1024
 
 
 # --- children -----------------------------------------------------------------------------------
@@ -278,7 +281,8 @@ def main() -> int:
         print(
             f"full run {run + 1}: {result['total_seconds']:.1f} s for {result['households']} "
             f"households, {result['household_years']} household-years; phases (s) "
-            f"{result['phases']}; peak RSS {rss:.0f} MB"
+            f"{result['phases']}; Python CPU {result['python_cpu_seconds']:.1f} s; "
+            f"peak RSS {rss:.0f} MB"
         )
     passes = []
     if not args.no_passes:
