@@ -67,11 +67,8 @@ def _tours(world):
         "county": (
             a.users[Role.COUNTY_OFFICE],
             None,
-            [
-                ("county-household-form", "/households/new/", "登记新户"),
-                ("county-ledgers", "/ledgers/", None),
-                ("county-visits-overdue", "/assistance/visits/overdue/", None),
-            ],
+            # (The registry, its form and the household page: test_registry_journey.py.)
+            [("county-visits-overdue", "/assistance/visits/overdue/", None)],
         ),
         "township": (
             a.users[Role.TOWNSHIP_OFFICE],
@@ -101,8 +98,7 @@ def _tours(world):
             [
                 ("city-assessment", "/assessment/", None),
                 ("city-rankings", "/assessment/rankings/", None),
-                ("city-household-list", "/households/", "贫困户名册"),
-            ],
+            ],  # (The city's registry and its region selectors: test_region_cascade.py.)
         ),
         "inspector": (
             a.users[Role.INSPECTOR],
