@@ -548,18 +548,19 @@ INCOME_WORKSHEET_COLUMNS = [
 ]  # fmt: skip
 
 
-def poverty_line(year: int, province_code: str) -> Decimal | None:
-    """The line the income is compared with, from the policy standards table when it exists."""
-    try:
-        from assessment.selectors import poverty_line_for  # the assessment issue provides it
-    except ImportError:
-        return None
-    return poverty_line_for(year=year, province_code=province_code)
+def poverty_line(year: int, region_code: str) -> Decimal | None:
+    """The poverty line (扶贫标准, current prices) of the exported region and year, from the
+    policy standards table (assessment); None when no standard is recorded."""
+    from assessment.choices import StandardKey
+    from assessment.selectors import standard_value
+
+    row = standard_value(StandardKey.POVERTY_LINE.value, region_code, year)
+    return row.value if row is not None else None
 
 
 def _income_rows(params: LedgerParams, names: dict[str, str]) -> Iterator[tuple]:
     year = params.year
-    line = poverty_line(year, params.region_code[:2].ljust(12, "0")) if params.region_code else None
+    line = poverty_line(year, params.region_code) if params.region_code else None
     number = 0
     batches = household_batches(
         households_for_export(params), year, member_values=HEAD_MEMBER_VALUES

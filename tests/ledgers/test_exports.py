@@ -175,6 +175,11 @@ def test_income_worksheet_uses_the_income_formula(world):
     assert row["户编号"] == household.household_number
     assert row["年收入"] == 1088.1 and row["纯收入"] == 988.1 and row["家庭人口数"] == 3
     assert row["人均纯收入"] == 329.37 and row["户主签字"] is None
+    # the 2019 poverty line from the seeded policy standards (assessment), and the verdict
+    from assessment.selectors import standard_value
+
+    line = standard_value("poverty_line", county_user(world).profile.region_code, 2019).value
+    assert row["扶贫标准（元/人·年）"] == float(line) and row["测算结果"] == "低于标准"
     assert dict(zip(header(ws), data_rows(ws)[0], strict=True))["测算结果"] == "未录入收入"
 
 
