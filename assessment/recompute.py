@@ -6,8 +6,8 @@ How the household pass stays set-based and flat in memory:
 - households are taken in batches of consecutive ids (keyset, ``batch_size`` at a time);
 - per batch, one ``COPY (SELECT …) TO STDOUT`` streams every household-year with its income,
   guarantee record and household fields, and one query reads the active members;
-- the same pure rule functions as the pages (assessment.rules.household_assess) judge each
-  household-year;
+- the same pure rule functions as the pages (household_exit_verdict, household_monitoring_flags)
+  judge the household-years, once per distinct set of inputs (see ``_batch_compute``);
 - per batch, one DELETE of the batch's old rows and one ``COPY … FROM STDIN`` of the new ones,
   committed together: a reader sees a household's old verdicts or its new ones, never a mix,
   and a job that dies half-way leaves every finished batch complete (idempotent re-run).
@@ -36,11 +36,15 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from assessment.rules import HouseholdFacts, MemberFacts, household_assess
+from assessment.rules import (
+    HouseholdFacts,
+    MemberFacts,
+    household_exit_verdict,
+    household_monitoring_flags,
+)
 from assessment.rules.household_exit import (
     GUARANTEE_ITEMS,
     GUARANTEES_ALL_MET,
-    household_checklist_needed,
 )
 from villages.codes import LEVEL_PREFIX_LENGTH, code_prefix
 
@@ -126,8 +130,8 @@ WHERE {where} AND is_active
 """
 
 _READINESS_COLUMNS = (
-    "household_id, division_code, year, eligible, outcome, per_capita_net_income, income_line, "
-    "reasons, monitor"
+    "household_id, division_code, year, per_capita_net_income, monitor, eligible, outcome, "
+    "income_line, reasons"
 )
 _FLAG_COLUMNS = "household_id, division_code, year, code, item, unconfirmed, params"
 _RANGE = "household_id > %(lo)s AND household_id <= %(hi)s"
@@ -155,15 +159,19 @@ _GUARANTEE_MAPS: dict[tuple, MappingProxyType] = {}
 class _Context:
     """What every batch needs: standards, region classes, the timestamp of this run."""
 
-    def __init__(self):
+    def __init__(self, standards=None, classes=None):
         from assessment.selectors import region_class_map, standard_set_load
 
-        self.standards = standard_set_load()
-        self.classes = region_class_map()
+        self.standards = standard_set_load() if standards is None else standards
+        self.classes = region_class_map() if classes is None else classes
         self.now = timezone.now()
         self._views: dict[tuple[str, int], object] = {}
         self._class_cache: dict[str, str] = {}
         self.reason_cache: dict = {}
+        self._infos: dict[tuple[str, int], _ViewInfo] = {}
+        # (see _batch_compute) verdict parts shared by household-years with the same inputs
+        self.verdict_memo: dict = {}
+        self.flag_memo: dict = {}
 
     def region_class(self, code: str) -> str:
         county = code[:6]
@@ -183,6 +191,36 @@ class _Context:
         if view is None:
             view = self._views[key] = self.standards.view(code, year, self.region_class(code))
         return view
+
+    def info(self, code: str, year: int) -> _ViewInfo:
+        key = (code, year)
+        info = self._infos.get(key)
+        if info is None:
+            info = self._infos[key] = _ViewInfo(self.view(code, year))
+        return info
+
+
+class _ViewInfo:
+    """What the fast path of ``_batch_compute`` reads of one place and year's standards: the
+    same standard rows the rule functions resolve (household_exit._profile, monitoring)."""
+
+    __slots__ = ("can_exit_checked", "drop", "line", "line_text", "monitoring_line", "view",
+                 "with_checklist")  # fmt: skip
+
+    def __init__(self, view):
+        from assessment.rules.household_exit import _profile
+        from assessment.rules.monitoring import _standards
+
+        profile = _profile(view)
+        self.view = view
+        can_exit = profile.can_exit
+        self.can_exit_checked = can_exit is not None and can_exit.value == 0
+        self.line = None if profile.line is None else profile.line.value
+        self.line_text = "" if self.line is None else str(self.line)
+        self.with_checklist = bool(profile.checklist)
+        line, drop = _standards(view)
+        self.monitoring_line = None if line is None else line.value
+        self.drop = None if drop is None else drop.value
 
 
 def _household_facts(
@@ -304,56 +342,148 @@ def _reasons_json(reasons, cache: dict) -> str:
     return "[" + ",".join(parts) + "]"
 
 
+def _csv_text(value: str) -> str:
+    """A text field of a CSV line, always quoted (JSON holds commas and quotes)."""
+    return '"' + value.replace('"', '""') + '"'
+
+
+_MEMO_LIMIT = 200_000
+
+
+def _readiness_tail(verdict, cache: dict) -> str:
+    """The columns of a readiness line that do not depend on the income (see _batch_compute)."""
+    reasons = _reasons_json(verdict.reasons, cache) if verdict.reasons else "[]"
+    line = verdict.figures["line"]
+    return ",".join(
+        (
+            "t" if verdict.eligible else "f",
+            verdict.outcome,
+            "" if line is None else str(line),
+            _csv_text(reasons),
+        )
+    )
+
+
+def _flag_tails(flags) -> tuple[str, ...]:
+    """The columns of the flag lines after the household, place and year."""
+    return tuple(
+        ",".join(
+            (
+                flag.code,
+                flag.item,
+                "t" if flag.unconfirmed else "f",
+                _csv_text(_json(dict(flag.params or {}))),
+            )
+        )
+        for flag in flags
+    )
+
+
 def _batch_compute(
     ctx: _Context, members: dict[int, list], stream: io.StringIO, only_year: int | None
-) -> tuple[list[tuple], list[tuple]]:
-    """(readiness rows, flag rows) for every household-year of one batch, by the pure rules."""
-    readiness: list[tuple] = []
-    flags: list[tuple] = []
+) -> tuple[list[str], list[str]]:
+    """(readiness lines, flag lines) — CSV for COPY — of every household-year of one batch.
+
+    The verdicts are those of the pure rules (``household_exit_verdict`` and
+    ``household_monitoring_flags``), worked out once per distinct set of inputs: household-years
+    of the same standards view with the same identified-year check, house grade, members,
+    guarantee states, checklist facts and the same side of the income line share their
+    readiness columns (the stored reasons leave the income, line and year out: ROW_FIGURES).
+    Monitoring flags are shared the same way when no income flag is raised; a household-year
+    below the monitoring line or with a sharp drop is judged by the rule function itself.
+    tests/assessment/test_recompute_fast.py compares this with the plain rule functions.
+    """
+    readiness: list[str] = []
+    flags: list[str] = []
     cache = ctx.reason_cache
+    memo = ctx.verdict_memo
+    flag_memo = ctx.flag_memo
+    if len(memo) > _MEMO_LIMIT:
+        memo.clear()
+    if len(flag_memo) > _MEMO_LIMIT:
+        flag_memo.clear()
+    info_of = ctx.info
     for household_id, group in groupby(csv.reader(stream), itemgetter(0)):
         rows = list(group)
         household_members = members.get(int(household_id), ())
         previous = None
         last = len(rows) - 1
         for index, row in enumerate(rows):
-            year = int(row[10])
-            if only_year is None or year == only_year:
-                view = ctx.view(row[1], year)
-                facts = _household_facts(
-                    row,
-                    previous,
-                    household_members,
-                    index == last,
-                    household_checklist_needed(view),
+            year_text = row[10]
+            year = int(year_text)
+            if only_year is not None and year != only_year:
+                previous = row
+                continue
+            code = row[1]
+            info = info_of(code, year)
+            income_text = row[11]
+            income = Decimal(income_text) if income_text else None
+            line = info.line
+            if line is None:
+                side = 0
+            elif income is None:
+                side = 1
+            else:
+                side = 2 if income > line else 3 if income == line else 4
+            if info.can_exit_checked:
+                identified = row[2]
+                identified_key = int(identified) >= year if identified else None
+            else:
+                identified_key = 0
+            latest = index == last
+            key = (
+                info.view,
+                year,
+                side,
+                identified_key,
+                tuple(row[13:19]),
+                (row[5], tuple(household_members)) if latest else None,
+                tuple(row[6:10] + row[19:23]) if info.with_checklist else None,
+            )
+            facts = None
+            tail = memo.get(key)
+            if tail is None:
+                facts = _household_facts(row, previous, household_members, latest,
+                                         info.with_checklist)  # fmt: skip
+                tail = memo[key] = _readiness_tail(household_exit_verdict(facts, info.view), cache)
+            flag_tails = ()
+            exit_year = row[3]
+            if exit_year and int(exit_year) <= year:  # exited or monitored that year
+                below = (
+                    info.monitoring_line is not None
+                    and income is not None
+                    and income < info.monitoring_line
                 )
-                verdict = household_assess(facts, view)
-                line = verdict.figures["line"]
-                readiness.append(
-                    (
-                        household_id,
-                        row[1],
-                        year,
-                        "t" if verdict.eligible else "f",
-                        verdict.outcome,
-                        row[11],
-                        "" if line is None else line,
-                        _reasons_json(verdict.reasons, cache) if verdict.reasons else "[]",
-                        "t" if verdict.monitor else "f",
-                    )
-                )
-                for flag in verdict.monitor_flags:
-                    flags.append(
-                        (
-                            household_id,
-                            row[1],
-                            year,
-                            flag.code,
-                            flag.item,
-                            "t" if flag.unconfirmed else "f",
-                            _json(dict(flag.params or {})),
+                drop = False
+                if (
+                    info.drop is not None
+                    and income is not None
+                    and previous is not None
+                    and previous[11]
+                    and int(previous[10]) == year - 1
+                ):
+                    before = Decimal(previous[11])
+                    drop = before > 0 and (before - income) / before >= info.drop
+                if below or drop:
+                    if facts is None:
+                        facts = _household_facts(row, previous, household_members, latest,
+                                                 info.with_checklist)  # fmt: skip
+                    flag_tails = _flag_tails(household_monitoring_flags(facts, info.view))
+                else:
+                    # No income flag: the flags depend on the year and guarantee states only.
+                    flag_key = (year, tuple(row[13:19]))
+                    flag_tails = flag_memo.get(flag_key)
+                    if flag_tails is None:
+                        if facts is None:
+                            facts = _household_facts(row, previous, household_members, latest,
+                                                     info.with_checklist)  # fmt: skip
+                        flag_tails = flag_memo[flag_key] = _flag_tails(
+                            household_monitoring_flags(facts, info.view)
                         )
-                    )
+            head = f"{household_id},{code},{year_text}"
+            readiness.append(f"{head},{income_text},{'t' if flag_tails else 'f'},{tail}\n")
+            for flag_tail in flag_tails:
+                flags.append(f"{head},{flag_tail}\n")
             previous = row
     return readiness, flags
 
@@ -380,13 +510,11 @@ def _batch_write(
         _copy_in(cursor, "assessment_monitoringflag", _FLAG_COLUMNS, flags, "item")
 
 
-def _copy_in(cursor, table: str, columns: str, rows: list[tuple], not_null: str = "") -> None:
-    """COPY rows in as CSV; an empty field is NULL unless its column is in ``not_null``."""
-    if not rows:
+def _copy_in(cursor, table: str, columns: str, lines: list[str], not_null: str = "") -> None:
+    """COPY CSV lines in; an empty field is NULL unless its column is in ``not_null``."""
+    if not lines:
         return
-    buffer = io.StringIO()
-    csv.writer(buffer).writerows(rows)
-    buffer.seek(0)
+    buffer = io.StringIO("".join(lines))
     options = "FORMAT csv" + (f", FORCE_NOT_NULL ({not_null})" if not_null else "")
     cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN WITH ({options})", buffer)
 
