@@ -948,6 +948,9 @@ def _minimal_prefixes(prefixes: Iterable[str]) -> list[str]:
 # --- village and county verdicts -------------------------------------------------------------
 
 
+_REGION_COLUMNS = "region_code, level, year, eligible, outcome, incidence, reasons, computed_at"
+
+
 def region_verdicts_recompute(*, prefixes: Iterable[str] = ("",), year: int | None = None) -> int:
     """出列 verdicts of villages and 摘帽 verdicts of counties, from the statistics."""
     from assessment.models import CountyAssessmentFigures, RegionReadiness, RegionStatistic
@@ -976,30 +979,40 @@ def region_verdicts_recompute(*, prefixes: Iterable[str] = ("",), year: int | No
                 (f.county_code, f.year): f
                 for f in CountyAssessmentFigures.objects.filter(county_code__startswith=scope)
             }
-            rows = []
-            for stat in stats.order_by("region_code", "year"):
-                view = ctx.view(stat.region_code, stat.year)
-                population = stat.rural_population if stat.population_complete else None
-                if stat.level == "village":
+            now = ctx.now.isoformat()
+            lines = []
+            for code, level, stat_year, rural, complete, remaining in stats.order_by(
+                "region_code", "year"
+            ).values_list(
+                "region_code",
+                "level",
+                "year",
+                "rural_population",
+                "population_complete",
+                "remaining_people",
+            ):
+                view = ctx.view(code, stat_year)
+                population = rural if complete else None
+                if level == "village":
                     verdict = village_exit_verdict(
                         VillageFacts(
-                            year=stat.year,
-                            division_code=stat.region_code,
+                            year=stat_year,
+                            division_code=code,
                             region_class=view.region_class,
                             rural_population=population,
-                            remaining_poor=stat.remaining_people,
+                            remaining_poor=remaining,
                         ),
                         view,
                     )
                 else:
-                    figure = figures.get((stat.region_code, stat.year))
+                    figure = figures.get((code, stat_year))
                     verdict = county_exit_verdict(
                         CountyFacts(
-                            year=stat.year,
-                            division_code=stat.region_code,
+                            year=stat_year,
+                            division_code=code,
                             region_class=view.region_class,
                             incidence=figure.comprehensive_incidence if figure else None,
-                            remaining_poor=stat.remaining_people,
+                            remaining_poor=remaining,
                             rural_population=population,
                             wrong_exit_rate=figure.wrong_exit_rate if figure else None,
                             missed_rate=figure.missed_rate if figure else None,
@@ -1008,21 +1021,16 @@ def region_verdicts_recompute(*, prefixes: Iterable[str] = ("",), year: int | No
                         view,
                     )
                 incidence = verdict.figures.get("incidence")
-                rows.append(
-                    RegionReadiness(
-                        region_code=stat.region_code,
-                        level=stat.level,
-                        year=stat.year,
-                        eligible=verdict.eligible,
-                        outcome=verdict.outcome,
-                        incidence=None if incidence is None else round(incidence, 6),
-                        reasons=[r.stored() for r in verdict.reasons],
-                        computed_at=ctx.now,
-                    )
+                reasons = _json([r.stored() for r in verdict.reasons])
+                lines.append(
+                    f"{code},{level},{stat_year},{'t' if verdict.eligible else 'f'},"
+                    f"{verdict.outcome},{'' if incidence is None else round(incidence, 6)},"
+                    f"{_csv_text(reasons)},{now}\n"
                 )
             old.delete()
-            RegionReadiness.objects.bulk_create(rows, batch_size=2000)
-            written += len(rows)
+            with connection.cursor() as cursor:
+                _copy_in(cursor, RegionReadiness._meta.db_table, _REGION_COLUMNS, lines)
+            written += len(lines)
     return written
 
 
