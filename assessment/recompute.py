@@ -402,6 +402,9 @@ def _batch_compute(
         memo.clear()
     if len(flag_memo) > _MEMO_LIMIT:
         flag_memo.clear()
+    # The latest year's key holds the household's members: rarely shared beyond its batch, so
+    # kept for this batch only (memory stays flat as households grow).
+    latest_memo: dict = {}
     info_of = ctx.info
     for household_id, group in groupby(csv.reader(stream), itemgetter(0)):
         rows = list(group)
@@ -441,11 +444,14 @@ def _batch_compute(
                 tuple(row[6:10] + row[19:23]) if info.with_checklist else None,
             )
             facts = None
-            tail = memo.get(key)
+            shared = latest_memo if latest else memo
+            tail = shared.get(key)
             if tail is None:
                 facts = _household_facts(row, previous, household_members, latest,
                                          info.with_checklist)  # fmt: skip
-                tail = memo[key] = _readiness_tail(household_exit_verdict(facts, info.view), cache)
+                tail = shared[key] = _readiness_tail(
+                    household_exit_verdict(facts, info.view), cache
+                )
             flag_tails = ()
             exit_year = row[3]
             if exit_year and int(exit_year) <= year:  # exited or monitored that year
