@@ -19,6 +19,7 @@ from households.services import annual_income_save, guarantee_status_save
 from poverty.audit.models import ChangeRecord
 from poverty.roles import Role
 from tests.access import build_world, citizen_id, make_household
+from tests.pages import post_data
 
 pytestmark = pytest.mark.django_db
 
@@ -36,25 +37,6 @@ def county_user(world, role, key="a"):
 
 def listed(response) -> list[str]:
     return [h.household_number for h in response.context["households"]]
-
-
-def post_data(response) -> dict:
-    """What the browser sends back for a household form page as rendered."""
-    context = response.context
-    data: dict = {"version": context["version"]}
-    formset = context["formset"]
-    for form in [context["form"], formset.management_form, *formset.forms]:
-        for bound in form:
-            value = bound.value()
-            if value is None or value is False:
-                continue
-            if value is True:
-                data[bound.html_name] = "on"
-            elif isinstance(value, list | tuple):
-                data[bound.html_name] = [str(v) for v in value]
-            else:
-                data[bound.html_name] = str(value)
-    return data
 
 
 # --- list ------------------------------------------------------------------------------------

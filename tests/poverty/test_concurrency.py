@@ -8,6 +8,7 @@ from poverty.audit.models import ChangeRecord
 from poverty.exceptions import ConcurrencyError
 from poverty.roles import Role
 from tests.access import build_world
+from tests.pages import post_data
 
 pytestmark = pytest.mark.django_db
 
@@ -85,25 +86,6 @@ def test_member_rules_apply_to_service_writes():
     assert not Household.objects.filter(household_number="431202777001").exists()
 
 
-def _post_data(response) -> dict:
-    """What the browser would send back for the edit page as rendered (every field as shown)."""
-    context = response.context
-    data: dict = {"version": context["version"]}
-    formset = context["formset"]
-    for form in [context["form"], formset.management_form, *formset.forms]:
-        for bound in form:
-            value = bound.value()
-            if value is None or value is False:
-                continue
-            if value is True:
-                data[bound.html_name] = "on"
-            elif isinstance(value, list | tuple):
-                data[bound.html_name] = [str(v) for v in value]
-            else:
-                data[bound.html_name] = str(value)
-    return data
-
-
 def test_stale_edit_page_is_refused_with_who_changed_it_and_keeps_what_was_typed(client):
     """The same conflict through the edit page: 409, the name of the first editor, the second
     editor's typed values still in the form, and nothing of the second edit stored."""
@@ -116,7 +98,7 @@ def test_stale_edit_page_is_refused_with_who_changed_it_and_keeps_what_was_typed
     client.force_login(second)
     opened = client.get(url)
     assert opened.status_code == 200
-    stale_form = _post_data(opened)
+    stale_form = post_data(opened)
 
     household_update(
         actor=first,
@@ -135,7 +117,7 @@ def test_stale_edit_page_is_refused_with_who_changed_it_and_keeps_what_was_typed
     assert fresh.group_name == "一组" and fresh.address != "第二人输入的新地址"
 
     # Reloading gives the new version; saving again then succeeds.
-    reloaded = _post_data(client.get(url))
+    reloaded = post_data(client.get(url))
     reloaded["address"] = "第二人输入的新地址"
     saved = client.post(url, reloaded)
     assert saved.status_code == 302, saved.content.decode()[:2000]
