@@ -58,3 +58,13 @@ def test_no_asset_is_loaded_from_the_internet(folder):
     files = [p for p in (ROOT / folder).rglob("*") if p.is_file()]
     assert files, f"{folder} is empty"
     assert offending_lines(files, remote) == []
+
+
+def test_transactional_tests_restore_the_migrated_data():
+    """A transactional test flushes the database afterwards. Without serialized_rollback the
+    flush re-creates content types and permissions (post_migrate) but loses the data that
+    migrations seed (policy standards); the next test that restores serialized data then
+    collides with the re-created content types. So every transactional test restores."""
+    marker = re.compile(r"django_db\((?=[^)]*transaction=True)(?![^)]*serialized_rollback=True)")
+    tests = sorted((ROOT / "tests").rglob("test_*.py"))
+    assert offending_lines(tests, marker) == []

@@ -16,7 +16,10 @@ from tests.access import build_world
 from tests.integration.conftest import wait_for
 from tests.ledgers.conftest import data_rows, open_book
 
-pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def test_export_job_runs_on_a_worker_and_the_file_downloads(celery_queue, client, monkeypatch):

@@ -7,7 +7,10 @@ from poverty.jobs.services import job_enqueue_once
 from poverty.jobs.tasks import job_echo_task
 from tests.integration.conftest import wait_for
 
-pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def test_worker_runs_task_and_records_outcome(celery_queue):
