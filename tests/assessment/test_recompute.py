@@ -219,7 +219,7 @@ def _readiness_rows() -> list[tuple]:
     )
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_forked_workers_write_the_same_rows_as_one_process():
     build_scenario()
     progress: list[tuple[int, int]] = []

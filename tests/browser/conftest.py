@@ -6,7 +6,7 @@ executable given here. A missing chromium FAILS these tests, it does not skip th
 
 The live server runs in a thread of the test process on the real PostgreSQL test database;
 the tests are transactional (each one's data is committed, then flushed), and
-``serialized_rollback`` restores the rows that migrations seed. See docs/dev/browser-tests.md.
+tests/conftest.py puts back the rows that migrations seed. See docs/dev/browser-tests.md.
 """
 
 from __future__ import annotations

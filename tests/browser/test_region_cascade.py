@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from tests.access import build_world
 from tests.browser.conftest import plausible_names, screenshot, sign_in
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_city_leader_narrows_the_list_county_township_village(live_server, desktop):

@@ -14,7 +14,7 @@ from poverty.roles import Role
 from tests.access import PASSWORD, build_world
 from tests.browser.conftest import login, plausible_names, screenshot
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _id(first17: str) -> str:

@@ -16,7 +16,7 @@ from poverty.roles import Role
 from tests.access import build_world
 from tests.browser.conftest import PHONE, new_page, plausible_names, screenshot, sign_in
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 CJK = re.compile(r"[\u3400-\u9fff]")
 

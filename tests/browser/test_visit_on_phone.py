@@ -12,7 +12,7 @@ from poverty.roles import Role
 from tests.access import PASSWORD, build_world
 from tests.browser.conftest import login, plausible_names, screenshot
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 FINDINGS = "两不愁三保障均已落实，今年养猪收入增加。"
 ACTIONS = "协助申请产业奖补资金。"

@@ -97,7 +97,7 @@ def test_second_head_allowed_when_the_first_is_inactive(tree):
     assert household.members.filter(relation="01", is_active=True).count() == 1
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_household_without_head_fails_at_commit_and_nothing_is_saved():
     tree = make_region_tree()
 
@@ -112,7 +112,7 @@ def test_household_without_head_fails_at_commit_and_nothing_is_saved():
     assert not Member.objects.exists()
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_household_with_one_head_commits():
     tree = make_region_tree()
 
@@ -123,7 +123,7 @@ def test_household_with_one_head_commits():
     assert Member.objects.filter(household=household).count() == 2
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_removing_the_only_head_fails_at_commit():
     tree = make_region_tree()
     with transaction.atomic():
@@ -141,7 +141,7 @@ def test_removing_the_only_head_fails_at_commit():
     assert head.is_active
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_changing_the_head_in_one_transaction_commits():
     tree = make_region_tree()
     with transaction.atomic():
@@ -159,7 +159,7 @@ def test_changing_the_head_in_one_transaction_commits():
     assert household.members.get(relation="01", is_active=True) == spouse
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_soft_deleted_household_needs_no_head():
     tree = make_region_tree()
     with transaction.atomic():

@@ -18,7 +18,7 @@ from tests.ledgers.conftest import data_rows, open_book
 
 pytestmark = [
     pytest.mark.integration,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 
