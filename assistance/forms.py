@@ -9,9 +9,10 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from assistance import rules
 from assistance.choices import AttendanceStatus
 from assistance.models import Visit
-from assistance.services import EARLIEST_VISIT, MSG_DATE_IN_FUTURE, MSG_VISIT_TOO_OLD
+from assistance.rules import MSG_DATE_IN_FUTURE, visit_problems
 from assistance.standards import visit_standards
 from assistance.validators import validate_photo
 
@@ -22,7 +23,7 @@ __all__ = [
     "VisitForm",
 ]
 
-MSG_LOCATION_PAIR = _("定位须同时有经度和纬度")
+MSG_LOCATION_PAIR = rules.MSG_LOCATION_PAIR
 
 
 def _bootstrap(form: forms.BaseForm, *, small: bool = False) -> None:
@@ -92,12 +93,8 @@ class VisitForm(forms.ModelForm):
 
     def clean_visited_on(self) -> datetime.date:
         value = self.cleaned_data["visited_on"]
-        if value > timezone.localdate():
-            raise ValidationError(MSG_DATE_IN_FUTURE, code="future")
-        if value < EARLIEST_VISIT:
-            raise ValidationError(
-                MSG_VISIT_TOO_OLD, code="too_old", params={"earliest": EARLIEST_VISIT.isoformat()}
-            )
+        for problem in visit_problems(visited_on=value, today=timezone.localdate()):
+            raise ValidationError(problem.message, code="visited_on")
         return value
 
     def clean_photo(self):
@@ -108,9 +105,13 @@ class VisitForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        latitude, longitude = cleaned.get("latitude"), cleaned.get("longitude")
-        if (latitude is None) != (longitude is None):
-            self.add_error(None, MSG_LOCATION_PAIR)
+        for problem in visit_problems(
+            visited_on=None,
+            today=timezone.localdate(),
+            latitude=cleaned.get("latitude"),
+            longitude=cleaned.get("longitude"),
+        ):
+            self.add_error(None, problem.message)
         if cleaned.get("follow_up_note") and not cleaned.get("follow_up_needed"):
             cleaned["follow_up_needed"] = True
         return cleaned
@@ -134,8 +135,8 @@ class StationingForm(forms.Form):
     def __init__(self, *args, members=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["member"].queryset = members
-        self.fields["member"].label_from_instance = (
-            lambda m: f"{m.team.village.name} · {m.name}（{m.get_role_display()}）"
+        self.fields["member"].label_from_instance = lambda m: (
+            f"{m.team.village.name} · {m.name}（{m.get_role_display()}）"
         )
         if not self.is_bound:
             today = timezone.localdate()

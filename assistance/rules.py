@@ -1,5 +1,9 @@
-"""Visit and stationing rules. Pure functions over plain values: no ORM, no request.
+"""Visit, pairing and stationing rules. Pure functions over plain values: no ORM, no request.
 
+- Is a visit's record acceptable (date not in the future nor before 2013, location pair)?
+  The visit form, assistance.services.visit_record and the Excel import all ask
+  ``visit_problems``; a pairing's dates and its overlap with the household's other pairings
+  are ``pairing_problems`` / ``pairings_overlap`` (the pairing import, the admin).
 - When is a household overdue for a visit (DOMAIN.md §10 helper_visits_per_month_min)?
 - Is a first secretary short of the yearly days in the village (first_secretary_days_min,
   200 in 四平), and is a member short in a month (stationing_days_per_month_min, 20 in 白河)?
@@ -13,19 +17,45 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import NamedTuple
 
 from django.utils.translation import gettext_lazy as _
 
 __all__ = [
+    "EARLIEST_VISIT",
     "MSG_BEHIND_PACE",
+    "MSG_DATE_IN_FUTURE",
+    "MSG_LOCATION_PAIR",
+    "MSG_PAIRING_DATES",
+    "MSG_PAIRING_OVERLAP",
+    "MSG_PAIRING_REASON_WITHOUT_END",
+    "MSG_PAIRING_TOO_OLD",
     "MSG_SHORT_OF_MINIMUM",
+    "MSG_VISIT_TOO_OLD",
     "AttendanceVerdict",
+    "RuleProblem",
     "days_since",
+    "pairing_problems",
+    "pairings_overlap",
     "stationing_month_short",
     "stationing_year_verdict",
     "visit_cutoff",
     "visit_is_overdue",
+    "visit_problems",
 ]
+
+MSG_DATE_IN_FUTURE = _("日期不能晚于今天")
+MSG_VISIT_TOO_OLD = _("走访日期不能早于 %(earliest)s")
+MSG_LOCATION_PAIR = _("定位须同时有经度和纬度，且在有效范围内")
+MSG_PAIRING_DATES = _("结束时间不能早于帮扶起始时间")
+MSG_PAIRING_TOO_OLD = _("帮扶起始时间不能早于 %(earliest)s")
+MSG_PAIRING_REASON_WITHOUT_END = _("只有已结束的结对才填写结束原因")
+MSG_PAIRING_OVERLAP = _(
+    "与该户 %(start)s 起的结对（%(name)s）时间重叠：同一时间一户只有一名帮扶责任人"
+)
+
+EARLIEST_VISIT = datetime.date(2013, 1, 1)  # 精准扶贫 starts with the 2013/2014 registration
 
 MSG_SHORT_OF_MINIMUM = _(
     "%(name)s %(year)s 年在村 %(days)s 天，少于应在村 %(required)s 天（全年最低 %(minimum)s 天）"
@@ -33,6 +63,80 @@ MSG_SHORT_OF_MINIMUM = _(
 MSG_BEHIND_PACE = _(
     "%(name)s 截至 %(today)s 在村 %(days)s 天，按全年最低 %(minimum)s 天的进度应为 %(required)s 天"
 )
+
+
+class RuleProblem(NamedTuple):
+    """A rule broken by one record: the field to show it on, and the message."""
+
+    field: str | None
+    message: str
+
+
+def visit_problems(
+    *,
+    visited_on: datetime.date | None,
+    today: datetime.date,
+    latitude: Decimal | None = None,
+    longitude: Decimal | None = None,
+) -> list[RuleProblem]:
+    """What is wrong with a visit's date and location (empty when nothing is).
+
+    A follow-up note without "需要跟进" is not a problem: the note implies it (callers set
+    follow_up_needed).
+    """
+    problems = []
+    if visited_on is not None and visited_on > today:
+        problems.append(RuleProblem("visited_on", str(MSG_DATE_IN_FUTURE)))
+    if visited_on is not None and visited_on < EARLIEST_VISIT:
+        problems.append(
+            RuleProblem(
+                "visited_on", str(MSG_VISIT_TOO_OLD % {"earliest": EARLIEST_VISIT.isoformat()})
+            )
+        )
+    if (latitude is None) != (longitude is None) or (
+        latitude is not None
+        and longitude is not None
+        and not (-90 <= latitude <= 90 and -180 <= longitude <= 180)
+    ):
+        problems.append(RuleProblem("latitude", str(MSG_LOCATION_PAIR)))
+    return problems
+
+
+def pairing_problems(
+    *,
+    start_date: datetime.date | None,
+    end_date: datetime.date | None,
+    end_reason: str = "",
+    today: datetime.date,
+) -> list[RuleProblem]:
+    """What is wrong with one pairing's dates (empty when nothing is)."""
+    problems = []
+    if start_date is not None and start_date < EARLIEST_VISIT:
+        problems.append(
+            RuleProblem(
+                "start_date",
+                str(MSG_PAIRING_TOO_OLD % {"earliest": EARLIEST_VISIT.isoformat()}),
+            )
+        )
+    if end_date is not None and end_date > today:
+        problems.append(RuleProblem("end_date", str(MSG_DATE_IN_FUTURE)))
+    if start_date is not None and end_date is not None and end_date < start_date:
+        problems.append(RuleProblem("end_date", str(MSG_PAIRING_DATES)))
+    if end_reason and end_date is None:
+        problems.append(RuleProblem("end_reason", str(MSG_PAIRING_REASON_WITHOUT_END)))
+    return problems
+
+
+def pairings_overlap(
+    first: tuple[datetime.date, datetime.date | None],
+    second: tuple[datetime.date, datetime.date | None],
+) -> bool:
+    """Whether two pairings (start, end or None for "still in force") of one household overlap.
+
+    One ending on the day the next begins does not: the helper hands over that day.
+    """
+    (start_a, end_a), (start_b, end_b) = first, second
+    return (end_b is None or start_a < end_b) and (end_a is None or start_b < end_a)
 
 
 def visit_cutoff(today: datetime.date, period_days: int) -> datetime.date:

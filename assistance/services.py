@@ -25,6 +25,7 @@ from assistance.models import (
     Visit,
     WorkTeamMember,
 )
+from assistance.rules import EARLIEST_VISIT, MSG_DATE_IN_FUTURE, MSG_VISIT_TOO_OLD, visit_problems
 from assistance.validators import PHOTO_EXTENSIONS, validate_photo
 from households.models import Household
 from poverty.audit.models import ChangeAction
@@ -32,6 +33,7 @@ from poverty.audit.recording import model_snapshot, record_bulk_changes, record_
 from poverty.exceptions import BusinessRuleError
 
 __all__ = [
+    "EARLIEST_VISIT",
     "MSG_DATE_IN_FUTURE",
     "MSG_DATE_OUTSIDE_TENURE",
     "MSG_DATE_RANGE",
@@ -46,8 +48,6 @@ __all__ = [
     "visitor_role_for",
 ]
 
-MSG_DATE_IN_FUTURE = _("日期不能晚于今天")
-MSG_VISIT_TOO_OLD = _("走访日期不能早于 %(earliest)s")
 MSG_HOUSEHOLD_DELETED = _("该户已删除，不能登记走访")
 MSG_TOKEN_OTHER_HOUSEHOLD = _("提交标识已用于另一户的走访记录，请刷新页面后重新填写")
 MSG_DATE_RANGE = _("结束日期不能早于开始日期")
@@ -55,7 +55,6 @@ MSG_DATE_RANGE_TOO_LONG = _("一次最多登记 %(days)s 天")
 MSG_DATE_OUTSIDE_TENURE = _("%(name)s 的驻村时间为 %(start)s 至 %(end)s，所选日期不在其中")
 MSG_NOT_A_TEAM_MEMBER = _("您不是在岗的驻村工作队队员，不能签到")
 
-EARLIEST_VISIT = datetime.date(2013, 1, 1)  # 精准扶贫 starts with the 2013/2014 registration
 MAX_ATTENDANCE_SPAN_DAYS = 366
 
 
@@ -131,13 +130,13 @@ def visit_record(
     visit = Visit(household=household, division_code=household.village_id)
     for name, value in data.items():
         setattr(visit, name, value)
-    today = timezone.localdate()
-    if visit.visited_on and visit.visited_on > today:
-        raise BusinessRuleError(MSG_DATE_IN_FUTURE, field="visited_on")
-    if visit.visited_on and visit.visited_on < EARLIEST_VISIT:
-        raise BusinessRuleError(
-            MSG_VISIT_TOO_OLD % {"earliest": EARLIEST_VISIT.isoformat()}, field="visited_on"
-        )
+    for problem in visit_problems(
+        visited_on=visit.visited_on,
+        today=timezone.localdate(),
+        latitude=visit.latitude,
+        longitude=visit.longitude,
+    ):
+        raise BusinessRuleError(problem.message, field=problem.field)
     if visit.follow_up_note and not visit.follow_up_needed:
         visit.follow_up_needed = True
     role, cadre = visitor_role_for(actor, household)
