@@ -231,11 +231,8 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_RENDERER_CLASSES": ["poverty.api.renderers.FastJSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["poverty.api.parsers.BoundedJSONParser"],
-    "DEFAULT_THROTTLE_CLASSES": [
-        "poverty.api.throttling.UserRateThrottle",
-        "poverty.api.throttling.TokenRateThrottle",
-        "poverty.api.throttling.AnonRateThrottle",
-    ],
+    # Per user, per token and per address (anonymous), counted in one Redis round trip.
+    "DEFAULT_THROTTLE_CLASSES": ["poverty.api.throttling.ApiRateThrottle"],
     "EXCEPTION_HANDLER": "poverty.api.exceptions.api_exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
@@ -247,6 +244,9 @@ API_THROTTLE_RATES = {
     "anon": env.str("API_THROTTLE_ANON", default="60/min"),
 }
 API_TOKEN_TTL_DAYS = env.int("API_TOKEN_TTL_DAYS", default=90)  # 0: tokens never expire
+# Seconds a server process remembers a token that authenticated (poverty.api.authentication):
+# a revocation reaches the other processes at most this late. 0: look it up on every request.
+API_TOKEN_CACHE_SECONDS = env.int("API_TOKEN_CACHE_SECONDS", default=10)
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=1024 * 1024)
 API_PAGE_SIZE = 50
 API_MAX_PAGE_SIZE = 100

@@ -32,7 +32,14 @@ from households.models import (
     Member,
 )
 from poverty.api.fastrows import renderer_for
-from poverty.api.views import ScopedReadViewSet, ScopedWriteMixin, version_conflicts
+from poverty.api.prepared import fetch_prepared, scope_key
+from poverty.api.views import (
+    ScopedReadViewSet,
+    ScopedWriteMixin,
+    ids_sentinels,
+    ids_values,
+    version_conflicts,
+)
 from poverty.audit.selectors import SENSITIVE_FIELDS, change_records_for_household, describe_change
 from poverty.masking import mask_for
 from poverty.roles import ROLE_RULES
@@ -209,6 +216,14 @@ class HouseholdViewSet(ScopedWriteMixin, ScopedReadViewSet):
     # The registry's order (as on the list page); keyset pages follow the village index.
     default_ordering = ("village", "household_number")
     prefix_hint_field = "village_id"
+    prepared_queries = True
+    # Filters whose SQL depends on their values alone (not_visited_days depends on the date,
+    # q and gap on their text; ordering changes the cursor's columns): the rest take the ORM
+    # path every time.
+    prepared_params = frozenset(
+        {"region", "status", "attribute", "main_cause", "identified_year", "exit_year",
+         "updated_since", "include_deleted", "expand"}
+    )  # fmt: skip
 
     def get_queryset(self):
         queryset = Household.objects.all()
@@ -229,22 +244,31 @@ class HouseholdViewSet(ScopedWriteMixin, ScopedReadViewSet):
             return
         user = self.request.user
         ids = [row["id"] for row in rows]
-        members = visible_to(user, Member.objects.filter(household_id__in=ids))
         sensitive = user_sees_sensitive(user)
         expand = self._expand()
         by_household: dict[int, list] = {pk: [] for pk in ids}
         heads: dict[int, tuple] = {}
         counts = dict.fromkeys(ids, 0)
+        # The members of the page's households, in one query compiled once per scope and
+        # page length (poverty.api.prepared).
+        scope = scope_key(user, Member)
+        key = None if scope is None else ("members", expand, scope, len(ids))
+
+        def members(slots):
+            chosen = [slots[f"id{i}"] for i in range(len(ids))]
+            return visible_to(user, Member.objects.filter(household_id__in=chosen))
+
         if expand:
             renderer = renderer_for(s.MemberSerializer)
-            member_rows = renderer.render(
-                list(
-                    renderer.values(members).order_by(
-                        "household_id", "-is_active", "relation", "birth_date", "id"
-                    )
+            member_rows = fetch_prepared(
+                key,
+                lambda slots: renderer.values(members(slots)).order_by(
+                    "household_id", "-is_active", "relation", "birth_date", "id"
                 ),
-                user,
+                ids_sentinels(len(ids)),
+                ids_values(ids),
             )
+            renderer.render(member_rows, user)
             for row in member_rows:
                 by_household[row["household"]].append(row)
                 if row["is_active"]:
@@ -252,16 +276,24 @@ class HouseholdViewSet(ScopedWriteMixin, ScopedReadViewSet):
                     if row["relation"] == "01":
                         heads[row["household"]] = (row["name"], row["id_number"])  # already masked
         else:
-            heads_and_counts = (
-                members.filter(is_active=True)
-                .order_by()
-                .values_list("household_id", "relation", "name", "id_number")
+            heads_and_counts = fetch_prepared(
+                key,
+                lambda slots: (
+                    members(slots)
+                    .filter(is_active=True)
+                    .order_by()
+                    .values("household_id", "relation", "name", "id_number")
+                ),
+                ids_sentinels(len(ids)),
+                ids_values(ids),
             )
-            for household_id, relation, name, id_number in heads_and_counts:
+            for row in heads_and_counts:
+                household_id = row["household_id"]
                 counts[household_id] += 1
-                if relation == "01":
+                if row["relation"] == "01":
+                    id_number = row["id_number"]
                     heads[household_id] = (
-                        name,
+                        row["name"],
                         id_number if sensitive else mask_for(user, "id_number", id_number),
                     )
         for row in rows:

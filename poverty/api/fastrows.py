@@ -35,7 +35,8 @@ class MaskedCharField(serializers.CharField):
 
 
 def _decimal(value):
-    return None if value is None else format(value, "f")
+    # str: already PostgreSQL's text of the numeric (poverty.api.prepared)
+    return value if value is None or type(value) is str else format(value, "f")
 
 
 def _date(value):

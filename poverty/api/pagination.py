@@ -24,11 +24,19 @@ from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-__all__ = ["KeysetPagination"]
+__all__ = ["KeysetPagination", "invalid_cursor"]
 
 
 def _bad(field: str, message, code: str) -> ValidationError:
     return ValidationError({field: [ValidationError(message, code=code).detail[0]]})
+
+
+def invalid_cursor() -> ValidationError:
+    return _bad(
+        "cursor",
+        _("分页游标无效（或与当前排序不符），请从第一页重新开始"),
+        "invalid_cursor",
+    )
 
 
 def _plain(value):
@@ -57,10 +65,13 @@ class KeysetPagination(BasePagination):
 
     def _ordering(self, queryset, view) -> list[tuple[str, bool]]:
         """[(attname, descending)], ending with the primary key."""
-        model = queryset.model
-        names = [o for o in queryset.query.order_by if isinstance(o, str)] or list(
-            getattr(view, "default_ordering", None) or ["pk"]
-        )
+        names = [o for o in queryset.query.order_by if isinstance(o, str)]
+        return self.ordering_for(queryset.model, names, view)
+
+    @staticmethod
+    def ordering_for(model, names, view) -> list[tuple[str, bool]]:
+        """The keyset ordering for ``names`` (the view's default ordering when empty)."""
+        names = list(names) or list(getattr(view, "default_ordering", None) or ["pk"])
         fields: list[tuple[str, bool]] = []
         for name in names:
             desc = name.startswith("-")
@@ -84,11 +95,7 @@ class KeysetPagination(BasePagination):
             ):
                 raise ValueError("cursor of another ordering")
         except (ValueError, KeyError, TypeError, binascii.Error, UnicodeEncodeError) as exc:
-            raise _bad(
-                "cursor",
-                _("分页游标无效（或与当前排序不符），请从第一页重新开始"),
-                "invalid_cursor",
-            ) from exc
+            raise invalid_cursor() from exc
         return values, reverse
 
     def _encode(self, values, ordering, reverse: bool) -> str:
@@ -118,27 +125,39 @@ class KeysetPagination(BasePagination):
     # --- the page --------------------------------------------------------------------------
 
     def paginate_queryset(self, queryset, request, view=None):
+        values, reverse = self.begin(request, self._ordering(queryset, view))
+        return self.finish(list(self.page_of(queryset, values, reverse)), reverse)
+
+    def begin(self, request, ordering) -> tuple[list | None, bool]:
+        """Read page size and cursor: (the cursor's values or None, whether going backwards)."""
         self.request = request
         self.page_size = self.get_page_size(request)
-        self.ordering = ordering = self._ordering(queryset, view)
-        raw = request.query_params.get(self.cursor_query_param)
-        reverse = False
-        if raw:
-            values, reverse = self._decode(raw, ordering)
+        self.ordering = ordering
+        self.raw_cursor = raw = request.query_params.get(self.cursor_query_param)
+        if not raw:
+            return None, False
+        return self._decode(raw, ordering)
+
+    def page_of(self, queryset, values: list | None, reverse: bool):
+        """The page's queryset (one more row than the page, to know whether more follow)."""
+        if values is not None:
             try:
-                queryset = queryset.filter(self._after(ordering, values, reverse))
+                queryset = queryset.filter(self._after(self.ordering, values, reverse))
             except (ValueError, TypeError, DjangoValidationError) as exc:
                 raise _bad(
                     "cursor", _("分页游标无效，请从第一页重新开始"), "invalid_cursor"
                 ) from exc
-        order = [("-" if desc != reverse else "") + attname for attname, desc in ordering]
-        rows = list(queryset.order_by(*order)[: self.page_size + 1])
+        order = [("-" if desc != reverse else "") + attname for attname, desc in self.ordering]
+        return queryset.order_by(*order)[: self.page_size + 1]
+
+    def finish(self, rows: list, reverse: bool) -> list:
+        """The page's rows, in order, from what page_of() selected."""
         has_more = len(rows) > self.page_size
         rows = rows[: self.page_size]
         if reverse:
             rows.reverse()
         self.has_next = has_more if not reverse else True
-        self.has_previous = bool(raw) if not reverse else has_more
+        self.has_previous = bool(self.raw_cursor) if not reverse else has_more
         self.rows = rows
         return rows
 

@@ -3,7 +3,8 @@
 With Redis configured (REDIS_URL) every gunicorn worker and machine shares the counters.
 Unlike DRF's SimpleRateThrottle (which stores the timestamp of every request in one cache
 value) a window costs one counter, whatever the rate. A refused request is answered 429 with
-Retry-After (seconds to the end of the window).
+Retry-After (seconds to the end of the window). ApiRateThrottle counts a request in all its
+windows (user, token) with one Redis round trip.
 """
 
 from __future__ import annotations
@@ -14,7 +15,13 @@ from django.conf import settings
 from django.core.cache import cache
 from rest_framework.throttling import BaseThrottle
 
-__all__ = ["AnonRateThrottle", "TokenRateThrottle", "UserRateThrottle", "parse_rate"]
+__all__ = [
+    "AnonRateThrottle",
+    "ApiRateThrottle",
+    "TokenRateThrottle",
+    "UserRateThrottle",
+    "parse_rate",
+]
 
 _PERIODS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hour": 3600, "d": 86400, "day": 86400}
 
@@ -27,83 +34,96 @@ def parse_rate(rate: str | None) -> tuple[int, int] | None:
     return int(count), _PERIODS[period.strip().lower()]
 
 
-def _count(key: str, timeout: int) -> int:
-    """Add one to the window's counter and return it.
+def _count(windows: list[tuple[str, int]]) -> list[int]:
+    """Add one to each window's counter; return the counts.
 
-    With Redis, INCR and EXPIRE … NX in one round trip (Django's cache.incr costs two: EXISTS
-    then INCRBY, and a third for the first request of a window); elsewhere (tests, the
-    local-memory cache) through the cache API.
+    With Redis, every INCR and EXPIRE … NX in one round trip (Django's cache.incr costs two
+    per counter: EXISTS then INCRBY, and a third for the first request of a window);
+    elsewhere (tests, the local-memory cache) through the cache API.
     """
     backend = getattr(cache, "_cache", None)
     if backend is not None and hasattr(backend, "get_client"):
-        full_key = cache.make_and_validate_key(key)
-        pipe = backend.get_client(full_key, write=True).pipeline(transaction=False)
-        pipe.incr(full_key)
-        pipe.expire(full_key, timeout, nx=True)
-        return int(pipe.execute()[0])
-    try:
-        return cache.incr(key)
-    except ValueError:  # first request of the window
-        if cache.add(key, 1, timeout=timeout):
-            return 1
-        return cache.incr(key)
+        keys = [(cache.make_and_validate_key(key), timeout) for key, timeout in windows]
+        pipe = backend.get_client(keys[0][0], write=True).pipeline(transaction=False)
+        for full_key, timeout in keys:
+            pipe.incr(full_key)
+            pipe.expire(full_key, timeout, nx=True)
+        results = pipe.execute()
+        return [int(count) for count in results[::2]]
+    counts = []
+    for key, timeout in windows:
+        try:
+            counts.append(cache.incr(key))
+        except ValueError:  # first request of the window
+            counts.append(1 if cache.add(key, 1, timeout=timeout) else cache.incr(key))
+    return counts
+
+
+def _user_ident(request) -> str | None:
+    """All requests of one user, whatever token or session they come with."""
+    user = request.user
+    return str(user.pk) if user is not None and user.is_authenticated else None
+
+
+def _token_ident(request) -> str | None:
+    """Requests made with one token (a system's share of its user's budget)."""
+    token = request.auth
+    return str(token.pk) if getattr(token, "pk", None) and hasattr(token, "key_digest") else None
 
 
 class WindowThrottle(BaseThrottle):
-    scope = ""
+    """Counts a request in the window of every scope that applies, in one cache round trip."""
 
-    def get_ident_key(self, request, view) -> str | None:
-        raise NotImplementedError
+    scopes: tuple[str, ...] = ()
+
+    def get_ident_key(self, scope: str, request) -> str | None:
+        if scope == "user":
+            return _user_ident(request)
+        if scope == "token":
+            return _token_ident(request)
+        if scope == "anon":
+            return None if _user_ident(request) is not None else self.get_ident(request)
+        raise ValueError(scope)
 
     def allow_request(self, request, view) -> bool:
         self.wait_seconds = None
-        rate = parse_rate(settings.API_THROTTLE_RATES.get(self.scope))
-        ident = self.get_ident_key(request, view)
-        if rate is None or ident is None:
-            return True
-        limit, period = rate
+        namespace = getattr(settings, "API_THROTTLE_NAMESPACE", "api")
         now = time.time()
-        window = int(now // period)
-        key = f"{getattr(settings, 'API_THROTTLE_NAMESPACE', 'api')}:thr:{self.scope}:{ident}:{window}"
-        count = _count(key, period + 1)
-        if count > limit:
-            self.wait_seconds = max(1, int((window + 1) * period - now + 0.999))
-            return False
-        return True
+        windows, limits = [], []
+        for scope in self.scopes:
+            rate = parse_rate(settings.API_THROTTLE_RATES.get(scope))
+            ident = self.get_ident_key(scope, request) if rate is not None else None
+            if ident is None:
+                continue
+            limit, period = rate
+            window = int(now // period)
+            windows.append((f"{namespace}:thr:{scope}:{ident}:{window}", period + 1))
+            limits.append((limit, period, window))
+        if not windows:
+            return True
+        for count, (limit, period, window) in zip(_count(windows), limits, strict=True):
+            if count > limit:
+                wait = max(1, int((window + 1) * period - now + 0.999))
+                self.wait_seconds = max(wait, self.wait_seconds or 0)
+        return self.wait_seconds is None
 
     def wait(self):
         return self.wait_seconds
 
 
+class ApiRateThrottle(WindowThrottle):
+    """The API's throttle: per user, per token and (without credentials) per address."""
+
+    scopes = ("user", "token", "anon")
+
+
 class UserRateThrottle(WindowThrottle):
-    """All requests of one user, whatever token or session they come with."""
-
-    scope = "user"
-
-    def get_ident_key(self, request, view):
-        user = request.user
-        return str(user.pk) if user is not None and user.is_authenticated else None
+    scopes = ("user",)
 
 
 class TokenRateThrottle(WindowThrottle):
-    """Requests made with one token (a system's share of its user's budget)."""
-
-    scope = "token"
-
-    def get_ident_key(self, request, view):
-        token = request.auth
-        return (
-            str(token.pk) if getattr(token, "pk", None) and hasattr(token, "key_digest") else None
-        )
+    scopes = ("token",)
 
 
 class AnonRateThrottle(WindowThrottle):
-    """Requests without credentials (token creation, schema) by client address."""
-
-    scope = "anon"
-
-    def get_ident_key(self, request, view):
-        user = request.user
-        if user is not None and user.is_authenticated:
-            return None
-        return self.get_ident(request)
+    scopes = ("anon",)

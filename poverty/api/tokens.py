@@ -42,10 +42,17 @@ def token_list(user) -> QuerySet:
 
 
 def token_revoke(*, user, token: ApiToken) -> ApiToken:
-    """Revoke one of the user's own tokens; revoking twice changes nothing."""
+    """Revoke one of the user's own tokens; revoking twice changes nothing.
+
+    This server process forgets the token at once; others within API_TOKEN_CACHE_SECONDS
+    (poverty.api.authentication).
+    """
+    from poverty.api.authentication import forget_cached_tokens  # it imports this module
+
     if token.user_id != user.pk:
         raise PermissionError("a user revokes only their own tokens")
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
+    forget_cached_tokens(token.key_digest)
     return token

@@ -28,7 +28,8 @@ from households.filters import RegionPrefixField
 from poverty.access_log import access_log_write
 from poverty.api.exceptions import Conflict, PreconditionFailed, PreconditionRequired
 from poverty.api.fastrows import renderer_for
-from poverty.api.pagination import KeysetPagination
+from poverty.api.pagination import KeysetPagination, invalid_cursor
+from poverty.api.prepared import fetch_prepared, scope_key
 from poverty.api.serializers import (
     ErrorSerializer,
     TokenCreatedSerializer,
@@ -60,6 +61,27 @@ __all__ = [
 MSG_ROLE_CANNOT_CHANGE = _("您的角色无权修改此类记录")
 MSG_BAD_CREDENTIALS = _("用户名或密码错误，或账号已停用/锁定")
 _ETAG_RE = re.compile(r'^\s*(?:W/)?"?(\d{1,9})"?\s*$')
+_BIGINT = 2**63
+# Sentinels for the parameters of prepared queries (poverty.api.prepared): values no request
+# can produce (ids are positive; codes and numbers are digits, never a NUL character).
+PK_SENTINEL = -(2**62) + 1
+
+
+def _int_sentinel(index: int) -> int:
+    return -(2**62) + 100 + index
+
+
+def _str_sentinel(index: int) -> str:
+    return f"\x00slot{index}\x00"
+
+
+def ids_sentinels(count: int) -> dict[str, int]:
+    """Slots for a list of ``count`` ids (``household_id IN (…)`` of a page)."""
+    return {f"id{i}": _int_sentinel(1000 + i) for i in range(count)}
+
+
+def ids_values(ids: list[int]) -> dict[str, int]:
+    return {f"id{i}": pk for i, pk in enumerate(ids)}
 
 
 def etag_for(version: int) -> str:
@@ -131,13 +153,29 @@ class ScopedReadViewSet(viewsets.GenericViewSet):
     default_ordering: tuple[str, ...] = ("pk",)
     #: a local division-code column that the scope and the ``region`` filter match by prefix
     prefix_hint_field: str | None = None
+    #: compile the detail and list queries once per request shape (poverty.api.prepared)
+    prepared_queries = False
+    #: query parameters whose SQL depends on their value alone (not on the date, say): a list
+    #: request with only these (plus cursor, page_size) takes the prepared path
+    prepared_params: frozenset[str] = frozenset()
 
     def filter_queryset(self, queryset):
-        queryset = without_needless_distinct(super().filter_queryset(queryset))
+        if self._has_filter_params():
+            queryset = super().filter_queryset(queryset)
+        queryset = without_needless_distinct(queryset)
         if self.prefix_hint_field:
             for prefixes in self._hint_prefixes():
                 queryset = queryset.filter(prefix_range(self.prefix_hint_field, prefixes))
         return queryset
+
+    def _has_filter_params(self) -> bool:
+        """Whether the request names any filter: without one the FilterSet would change
+        nothing, and building its form costs more than the rest of a short request."""
+        filterset_class = getattr(self, "filterset_class", None)
+        if filterset_class is None:
+            return True  # another filter backend: let it decide
+        params = self.request.query_params
+        return any(name in params for name in filterset_class.base_filters)
 
     def _hint_prefixes(self) -> list[list[str]]:
         found = []
@@ -180,19 +218,100 @@ class ScopedReadViewSet(viewsets.GenericViewSet):
         return rows
 
     def list(self, request, *args, **kwargs):
+        if self.prepared_queries:
+            rows = self._prepared_page()
+            if rows is not None:
+                return self.get_paginated_response(self._finish(rows))
         queryset = self.filter_queryset(self.get_queryset())
         renderer = renderer_for(self.output_serializer_class())
         rows = self.paginate_queryset(renderer.values(queryset))
         return self.get_paginated_response(self._finish(rows))
 
     def get_row(self, pk) -> dict:
-        try:
-            rows = self.render_rows(self.get_queryset().filter(pk=pk))
-        except (ValueError, TypeError, DjangoValidationError) as exc:
-            raise exceptions.NotFound from exc
+        if self.prepared_queries:
+            rows = self._prepared_row(pk)
+        else:
+            try:
+                rows = self.render_rows(self.get_queryset().filter(pk=pk))
+            except (ValueError, TypeError, DjangoValidationError) as exc:
+                raise exceptions.NotFound from exc
         if not rows:
             raise exceptions.NotFound
         return rows[0]
+
+    # --- prepared reads (poverty.api.prepared) ---------------------------------------------
+
+    def _prepared_row(self, pk) -> list[dict]:
+        """One row by primary key: the same query as get_queryset().filter(pk=…), compiled once
+        per scope."""
+        try:
+            pk = int(str(pk))
+        except ValueError as exc:
+            raise exceptions.NotFound from exc
+        if not -_BIGINT < pk < _BIGINT:
+            raise exceptions.NotFound
+        user = self.request.user
+        renderer = renderer_for(self.output_serializer_class())
+        scope = scope_key(user, self.scope_model)
+        key = None if scope is None else ("row", type(self), self.action, scope)
+        rows = fetch_prepared(
+            key,
+            lambda slots: renderer.values(self.get_queryset().filter(pk=slots["pk"])),
+            {"pk": PK_SENTINEL},
+            {"pk": pk},
+        )
+        return self._finish(rows)
+
+    def _prepared_page(self) -> list[dict] | None:
+        """A list page without the ORM when its shape was seen before; None: take the ORM path."""
+        params = self.request.query_params
+        paging = {self.paginator.cursor_query_param, self.paginator.page_size_query_param}
+        if any(name not in self.prepared_params and name not in paging for name in params):
+            return None
+        model = self.scope_model
+        ordering = self.paginator.ordering_for(model, [], self)
+        sentinels = {}
+        for index, (attname, _desc) in enumerate(ordering):
+            field = model._meta.get_field(attname)
+            kind = getattr(field, "target_field", field).get_internal_type()
+            if kind in ("CharField", "TextField"):
+                sentinels[f"c{index}"] = _str_sentinel(index)
+            elif kind in ("AutoField", "BigAutoField", "IntegerField", "BigIntegerField"):
+                sentinels[f"c{index}"] = _int_sentinel(index)
+            else:
+                return None
+        scope = scope_key(self.request.user, model)
+        if scope is None:
+            return None
+        cursor, reverse = self.paginator.begin(self.request, ordering)
+        values = {}
+        if cursor is not None:
+            for (name, sentinel), value in zip(sentinels.items(), cursor, strict=True):
+                if isinstance(sentinel, str) and not (
+                    isinstance(value, str) and "\x00" not in value
+                ):
+                    raise invalid_cursor()
+                if isinstance(sentinel, int) and not (
+                    type(value) is int and -_BIGINT < value < _BIGINT
+                ):
+                    raise invalid_cursor()
+                values[name] = value
+        shape = tuple(
+            sorted((name, tuple(params.getlist(name))) for name in params if name not in paging)
+        )
+        key = (
+            "page", type(self), scope, tuple(map(tuple, self._hint_prefixes())), shape,
+            self.paginator.page_size, cursor is None, reverse,
+        )  # fmt: skip
+        renderer = renderer_for(self.output_serializer_class())
+
+        def build(slots):
+            queryset = renderer.values(self.filter_queryset(self.get_queryset()))
+            keys = None if cursor is None else [slots[name] for name in sentinels]
+            return self.paginator.page_of(queryset, keys, reverse)
+
+        rows = fetch_prepared(key, build, sentinels if cursor is not None else {}, values)
+        return self.paginator.finish(rows, reverse)
 
     def row_response(self, row: dict, status_code: int = 200) -> Response:
         headers = {}
