@@ -7,6 +7,7 @@ from typing import IO
 
 from django.utils import timezone
 
+from assistance.ledger_imports import PAIRING_SHEET, TEMPLATE_EXAMPLES, VISIT_SHEET
 from households.ledgers.columns import (
     GUARANTEE_SHEET,
     HOUSEHOLD_SHEET,
@@ -25,6 +26,8 @@ TEMPLATES: dict[str, tuple[str, tuple[SheetSpec, ...]]] = {
     "households": ("贫困户及家庭成员导入模板", (HOUSEHOLD_SHEET, MEMBER_SHEET)),
     "incomes": ("年度收入导入模板", (INCOME_SHEET,)),
     "guarantees": ("两不愁三保障导入模板", (GUARANTEE_SHEET,)),
+    "visits": ("走访记录导入模板", (VISIT_SHEET,)),
+    "pairings": ("结对帮扶导入模板", (PAIRING_SHEET,)),
 }
 
 
@@ -34,6 +37,8 @@ def _id(area: str, birth: str, order: str) -> str:
 
 
 def _examples(spec: SheetSpec, village: str) -> list[dict]:
+    if spec.key in TEMPLATE_EXAMPLES:  # visits, pairings (assistance.ledger_imports)
+        return TEMPLATE_EXAMPLES[spec.key](village)
     area = village[:6]
     number = f"{village}901"
     if spec is HOUSEHOLD_SHEET:
@@ -73,7 +78,7 @@ def _examples(spec: SheetSpec, village: str) -> list[dict]:
 
 
 def template_write(key: str, target: str | IO[bytes], *, village_code: str = "620502100201") -> str:
-    """Write the template ``key`` (households, incomes, guarantees); returns its file name."""
+    """Write the template ``key`` (a key of TEMPLATES); returns its file name."""
     title, specs = TEMPLATES[key]
     code_lists: list[tuple[str, tuple[str, ...]]] = []
     notes: list[tuple] = []

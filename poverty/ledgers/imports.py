@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from households.ledgers.imports import household_import, import_error_workbook
 from poverty.jobs.models import JobRun
@@ -27,6 +28,8 @@ from poverty.xlsx import FileRejected, workbook_open
 __all__ = [
     "IMPORT_APPLY_KIND",
     "IMPORT_CHECK_KIND",
+    "IMPORT_KINDS",
+    "import_function",
     "ledger_import_apply_start",
     "ledger_import_check_start",
     "ledger_import_run",
@@ -35,6 +38,26 @@ __all__ = [
 log = logging.getLogger(__name__)
 IMPORT_CHECK_KIND = "ledger_import_check"
 IMPORT_APPLY_KIND = "ledger_import_apply"
+
+# What an upload holds → label on the import page (the import function: import_function).
+IMPORT_KINDS = {
+    "households": gettext_lazy("贫困户及家庭成员、年度收入、两不愁三保障"),
+    "visits": gettext_lazy("走访记录"),
+    "pairings": gettext_lazy("结对帮扶"),
+}
+
+
+def import_function(kind: str):
+    """The check/apply function of an import kind (same signature as household_import)."""
+    if kind == "visits":
+        from assistance.ledger_imports import visit_import
+
+        return visit_import
+    if kind == "pairings":
+        from assistance.ledger_imports import pairing_import
+
+        return pairing_import
+    return household_import
 
 
 def _store_upload(upload) -> str:
@@ -56,8 +79,10 @@ def _start(job: JobRun, *, inline: bool) -> None:
     transaction.on_commit(lambda: ledger_import_task.delay(job.pk))
 
 
-def ledger_import_check_start(user, upload) -> JobRun:
-    """Store the upload and check it (in the request when small). Refuses non-.xlsx at once."""
+def ledger_import_check_start(user, upload, kind: str = "households") -> JobRun:
+    """Store the upload and check it (in the request when small). Refuses non-.xlsx at once.
+
+    ``kind`` (a key of IMPORT_KINDS) says what the file holds."""
     workbook_open(upload.file, filename=upload.name)  # raises FileRejected with the reason
     name = _store_upload(upload)
     profile = user_profile(user)
@@ -68,7 +93,14 @@ def ledger_import_check_start(user, upload) -> JobRun:
         created_by=user,
     )
     JobRun.objects.filter(pk=job.pk).update(
-        result={"params": {"upload": name, "filename": upload.name, "size": upload.size}},
+        result={
+            "params": {
+                "upload": name,
+                "filename": upload.name,
+                "size": upload.size,
+                "kind": kind if kind in IMPORT_KINDS else "households",
+            }
+        },
         message=_("排队检查：%(f)s") % {"f": upload.name},
     )
     _start(job, inline=upload.size <= settings.LEDGER_SYNC_MAX_BYTES)
@@ -103,14 +135,15 @@ def ledger_import_run(job_id: int) -> None:
     apply = job.kind == IMPORT_APPLY_KIND
     try:
         path = default_storage.path(params.get("upload", ""))
-        outcome = household_import(
+        kind = params.get("kind", "households")
+        outcome = import_function(kind)(
             job.created_by,
             path,
             filename=params.get("filename", ""),
             apply=apply,
             progress=lambda done, total: job_progress(job_id, done=done, total=total),
         )
-        result = {"params": params, **outcome.summary()}
+        result = {"params": params, "kind": kind, **outcome.summary()}
         if not outcome.ok:
             name = job_file_path("errors.xlsx")
             target = Path(default_storage.path(name))

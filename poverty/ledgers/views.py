@@ -25,6 +25,7 @@ from poverty.jobs.views import jobs_for
 from poverty.ledgers.base import LedgerKind, ledger_kind_get, ledger_kinds
 from poverty.ledgers.imports import (
     IMPORT_CHECK_KIND,
+    IMPORT_KINDS,
     ledger_import_apply_start,
     ledger_import_check_start,
 )
@@ -176,6 +177,7 @@ class ImportUploadView(ScopedViewMixin, View):
     def get(self, request):
         return render(request, "ledgers/import.html", {
             "templates": TEMPLATES, "max_mb": settings.LEDGER_IMPORT_MAX_BYTES // 1048576,
+            "kinds": IMPORT_KINDS, "kind": request.GET.get("kind", "households"),
         })  # fmt: skip
 
     def post(self, request):
@@ -184,7 +186,9 @@ class ImportUploadView(ScopedViewMixin, View):
             messages.error(request, _("请选择要上传的 .xlsx 文件"))
             return redirect("ledgers:import")
         try:
-            job = ledger_import_check_start(request.user, upload)
+            job = ledger_import_check_start(
+                request.user, upload, kind=request.POST.get("kind", "households")
+            )
         except FileRejected as exc:
             messages.error(request, str(exc))
             return redirect("ledgers:import")

@@ -1,19 +1,28 @@
-"""manage.py import_households FILE.xlsx [--dry-run] [--user NAME] [--errors ERRORS.xlsx]"""
+"""manage.py import_households FILE.xlsx [--kind households|visits|pairings] [--dry-run]
+[--user NAME] [--errors ERRORS.xlsx]"""
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from households.ledgers.imports import household_import, import_error_workbook
+from households.ledgers.imports import import_error_workbook
+from poverty.ledgers.imports import IMPORT_KINDS, import_function
 
 
 class Command(BaseCommand):
     help = (
         "Import households, members, incomes and guarantee checks from an .xlsx file "
-        "(the import template or the 'households_package' export). All or nothing."
+        "(the import template or the 'households_package' export), or with --kind visits / "
+        "pairings the visit or pairing template or ledger. All or nothing."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("file")
+        parser.add_argument(
+            "--kind",
+            default="households",
+            choices=sorted(IMPORT_KINDS),
+            help="what the file holds (default households)",
+        )
         parser.add_argument("--dry-run", action="store_true", help="check only, write nothing")
         parser.add_argument("--user", default="", help="import as this user (scope, history)")
         parser.add_argument("--errors", default="", help="write the error workbook here")
@@ -27,7 +36,9 @@ class Command(BaseCommand):
                 raise CommandError(f"no user {options['user']!r}") from exc
         else:
             user = User(username="command", is_superuser=True, is_active=True)
-        outcome = household_import(user, options["file"], apply=not options["dry_run"])
+        outcome = import_function(options["kind"])(
+            user, options["file"], apply=not options["dry_run"]
+        )
         for key, value in sorted(outcome.counts.items()):
             self.stdout.write(f"{key}: {value}")
         if not outcome.ok:
