@@ -5,7 +5,9 @@ cadres, units and teams through autocomplete. Every changelist joins what it sho
 query (list_select_related) and can be narrowed by region with the shared prefix filter.
 """
 
+from django import forms
 from django.contrib import admin
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from assistance.models import (
@@ -16,6 +18,7 @@ from assistance.models import (
     WorkTeam,
     WorkTeamMember,
 )
+from assistance.rules import MSG_PAIRING_OVERLAP, pairing_problems, pairings_overlap
 from poverty.admin_filters import RegionPrefixFilter
 from poverty.audit.recording import AuditedAdminMixin
 
@@ -24,6 +27,7 @@ __all__ = [
     "AidUnitVillageAdmin",
     "CadreAdmin",
     "CadrePairingAdmin",
+    "CadrePairingAdminForm",
     "WorkTeamAdmin",
     "WorkTeamMemberAdmin",
     "WorkTeamMemberInline",
@@ -46,8 +50,44 @@ class CadreAdmin(AuditedAdminMixin, admin.ModelAdmin):
     show_full_result_count = False
 
 
+class CadrePairingAdminForm(forms.ModelForm):
+    """The pairing rules of assistance.rules, as the Excel pairing import applies them."""
+
+    class Meta:
+        model = CadrePairing
+        fields = ["cadre", "household", "start_date", "end_date", "end_reason"]
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start_date"), cleaned.get("end_date")
+        for problem in pairing_problems(
+            start_date=start,
+            end_date=end,
+            end_reason=cleaned.get("end_reason") or "",
+            today=timezone.localdate(),
+        ):
+            self.add_error(problem.field if problem.field in self.fields else None, problem.message)
+        household = cleaned.get("household")
+        if household is not None and start is not None and not self.errors:
+            others = (
+                CadrePairing.objects.filter(household=household)
+                .exclude(pk=self.instance.pk)
+                .select_related("cadre")
+            )
+            for other in others:
+                if pairings_overlap((start, end), (other.start_date, other.end_date)):
+                    self.add_error(
+                        "start_date",
+                        MSG_PAIRING_OVERLAP
+                        % {"start": other.start_date.isoformat(), "name": other.cadre.name},
+                    )
+                    break
+        return cleaned
+
+
 @admin.register(CadrePairing)
 class CadrePairingAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    form = CadrePairingAdminForm
     list_display = ["cadre", "household", "village", "start_date", "end_date", "end_reason"]
     list_filter = [("end_date", admin.EmptyFieldListFilter), RegionPrefixFilter]
     search_fields = ["cadre__name", "cadre__unit_name", "household__household_number"]

@@ -360,7 +360,11 @@ class _VisitImporter(_Importer):
         ):
             team[member.team.village_id].append(member)
         stored: dict[tuple, Visit] = {}
-        for visit in Visit.objects.filter(household_id__in=ids).order_by("-id"):
+        dates = [v["visited_on"] for v in self.read.parsed.values() if v.get("visited_on")]
+        visits = Visit.objects.filter(household_id__in=ids)
+        if dates:  # only the days the file speaks of can match
+            visits = visits.filter(visited_on__range=(min(dates), max(dates)))
+        for visit in visits.order_by("-id"):
             stored[(visit.household_id, visit.visited_on, visit.visitor_name, visit.kind)] = visit
         first_row: dict[tuple, int] = {}
         self.creates: list[Visit] = []

@@ -470,3 +470,18 @@ def test_import_page_offers_the_kinds_and_runs_a_visit_import(client, world, med
     assert apply_job.status == JobStatus.SUCCEEDED and Visit.objects.count() == 3
     template = client.get(reverse("ledgers:template", args=["pairings"]))
     assert "结对帮扶" in open_book(b"".join(template.streaming_content)).sheetnames
+
+
+def test_admin_pairing_form_applies_the_same_pairing_rules(client, world):
+    a = county(world)
+    client.force_login(world.admin)
+    url = reverse("admin:assistance_cadrepairing_add")
+    data = {"cadre": a.cadre.pk, "household": a.households[0].pk, "start_date": "2018-01-01",
+            "end_date": "", "end_reason": ""}  # fmt: skip
+    page = client.post(url, data).content.decode()
+    assert "与该户 2016-01-01 起的结对（干部a）时间重叠" in page
+    data.update(household=a.households[2].pk, end_reason="调走")
+    assert "只有已结束的结对才填写结束原因" in client.post(url, data).content.decode()
+    data.update(end_date="2019-01-01")
+    assert client.post(url, data).status_code == 302
+    assert CadrePairing.objects.filter(household=a.households[2]).exists()
