@@ -34,6 +34,7 @@ import csv
 import json
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -111,7 +112,27 @@ def _wait_for(url: str, headers: dict, timeout: float = 60) -> None:
     raise SystemExit(f"server did not answer {url}")
 
 
-def _locust(args, env: dict, csv_prefix: str) -> dict:
+def _tree_cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and its children (gunicorn's master and workers)."""
+    import psutil
+
+    root = psutil.Process(pid)
+    total = 0.0
+    for process in [root, *root.children(recursive=True)]:
+        try:
+            times = process.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total
+
+
+def _children_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _locust(args, env: dict, csv_prefix: str, server_pid: int) -> dict:
     command = [
         str(ROOT / ".venv/bin/locust"),
         "-f", str(ROOT / "bench/api_locustfile.py"),
@@ -123,16 +144,27 @@ def _locust(args, env: dict, csv_prefix: str) -> dict:
         "--stop-timeout", "5",
         "--exit-code-on-error", "0",
     ]  # fmt: skip
+    if args.locust_processes > 1:  # locust's own CPU spread over forked workers
+        command += ["--processes", str(args.locust_processes)]
+    server_before, locust_before = _tree_cpu_seconds(server_pid), _children_cpu_seconds()
+    load = os.getloadavg()[0]
     subprocess.run(command, env={**os.environ, **env}, check=True, capture_output=True)
+    server_cpu = _tree_cpu_seconds(server_pid) - server_before
+    locust_cpu = _children_cpu_seconds() - locust_before
     with open(f"{csv_prefix}_stats.csv") as handle:
         for row in csv.DictReader(handle):
             if row["Name"] in ("list", "detail"):
+                requests = max(1, int(row["Request Count"]))
                 return {
                     "requests": int(row["Request Count"]),
                     "failures": int(row["Failure Count"]),
                     "p50": float(row["50%"]),
                     "p95": float(row["95%"]),
                     "rps": float(row["Requests/s"]),
+                    # CPU per request: gunicorn (all workers), locust (PostgreSQL not counted)
+                    "server_cpu_ms": server_cpu * 1000 / requests,
+                    "locust_cpu_ms": locust_cpu * 1000 / requests,
+                    "load_start": load,
                 }
     raise SystemExit(f"locust wrote no stats to {csv_prefix}_stats.csv")
 
@@ -142,7 +174,14 @@ def main() -> int:
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--duration", type=int, default=30, help="seconds per locust run")
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--workers", type=int, default=3, help="gunicorn sync workers")
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers")
+    parser.add_argument(
+        "--worker-class", default="sync", help="gunicorn worker class (sync, gthread)"
+    )
+    parser.add_argument("--threads", type=int, default=1, help="threads per gthread worker")
+    parser.add_argument(
+        "--locust-processes", type=int, default=1, help="locust --processes (1: one process)"
+    )
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument(
         "--implementations", default="ours,baseline,prefetch", help="comma-separated"
@@ -164,6 +203,7 @@ def main() -> int:
         [
             str(ROOT / ".venv/bin/gunicorn"), "poverty.wsgi:application",
             "-w", str(args.workers), "-b", f"127.0.0.1:{args.port}",
+            "-k", args.worker_class, "--threads", str(args.threads),
             "--log-level", "warning", "--backlog", "256",
         ],
         cwd=ROOT,
@@ -185,12 +225,16 @@ def main() -> int:
                         "API_BENCH_QUERY": query,
                         "API_BENCH_IDS": str(ids_path),
                     }
-                    stats = _locust(args, env, str(workdir / f"{name}-{scenario}-{repeat}"))
+                    stats = _locust(
+                        args, env, str(workdir / f"{name}-{scenario}-{repeat}"), server.pid
+                    )
                     results.setdefault(name, {}).setdefault(scenario, []).append(stats)
                     print(
                         f"run {repeat + 1} {name:8} {scenario:6} p50 {stats['p50']:6.0f} ms  "
                         f"p95 {stats['p95']:6.0f} ms  {stats['rps']:6.1f} req/s  "
-                        f"failures {stats['failures']}",
+                        f"failures {stats['failures']}  CPU/request: gunicorn "
+                        f"{stats['server_cpu_ms']:.1f} ms, locust {stats['locust_cpu_ms']:.1f} ms  "
+                        f"load {stats['load_start']:.1f}",
                         flush=True,
                     )
     finally:
@@ -202,14 +246,24 @@ def main() -> int:
         for scenario, runs in scenarios.items():
             summary.setdefault(name, {})[scenario] = {
                 key: statistics.median(run[key] for run in runs)
-                for key in ("p50", "p95", "rps", "failures")
+                for key in ("p50", "p95", "rps", "failures", "server_cpu_ms", "locust_cpu_ms")
             }
-    print(f"\nmedians over {args.repeats} runs, {args.users} users, {args.duration}s each:")
-    print("| implementation | endpoint | p50 ms | p95 ms | req/s |")
-    print("| --- | --- | ---: | ---: | ---: |")
+    print(
+        f"\nmedians over {args.repeats} runs, {args.users} users, {args.duration}s each; "
+        f"gunicorn {args.workers} x {args.worker_class} ({args.threads} threads); "
+        f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())} at the end:"
+    )
+    print(
+        "| implementation | endpoint | p50 ms | p95 ms | req/s "
+        "| gunicorn CPU ms/req | locust CPU ms/req |"
+    )
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
     for name, scenarios in summary.items():
         for scenario, m in scenarios.items():
-            print(f"| {name} | {scenario} | {m['p50']:.0f} | {m['p95']:.0f} | {m['rps']:.1f} |")
+            print(
+                f"| {name} | {scenario} | {m['p50']:.0f} | {m['p95']:.0f} | {m['rps']:.1f} "
+                f"| {m['server_cpu_ms']:.1f} | {m['locust_cpu_ms']:.1f} |"
+            )
     ok = True
     for scenario, target in TARGETS_MS.items():
         ours = summary["ours"][scenario]
