@@ -77,6 +77,8 @@ class Cadre(TimeStampedModel):
         related_name="cadre",
     )
     is_active = models.BooleanField(_("在岗"), default=True)
+    # Optimistic concurrency: every write through assistance.services increments it.
+    version = models.PositiveIntegerField(_("版本"), default=1)
 
     class Meta:
         verbose_name = _("帮扶责任人")
@@ -117,6 +119,8 @@ class CadrePairing(TimeStampedModel):
     start_date = models.DateField(_("帮扶起始时间"))
     end_date = models.DateField(_("结束时间"), null=True, blank=True)
     end_reason = models.CharField(_("结束原因"), max_length=100, blank=True)
+    # Optimistic concurrency: every write through assistance.services increments it.
+    version = models.PositiveIntegerField(_("版本"), default=1)
 
     class Meta:
         verbose_name = _("结对帮扶")
