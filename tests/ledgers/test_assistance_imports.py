@@ -485,3 +485,16 @@ def test_admin_pairing_form_applies_the_same_pairing_rules(client, world):
     data.update(end_date="2019-01-01")
     assert client.post(url, data).status_code == 302
     assert CadrePairing.objects.filter(household=a.households[2]).exists()
+
+
+def test_the_household_file_visit_sheet_imports_unchanged(world, tmp_path):
+    household = county(world).households[0]
+    Visit.objects.create(
+        household=household, division_code=household.village_id, visitor_name="干部a",
+        visited_on=datetime.date(2019, 3, 5), findings="了解收入",
+    )  # fmt: skip
+    book, _rows = export("household_file", user_of(world), household_id=household.pk)
+    path = tmp_path / "一户一档.xlsx"
+    book.save(path)
+    outcome = visit_import(user_of(world), str(path), apply=True)
+    assert outcome.ok and outcome.counts["visits_unchanged"] == 1 and len(outcome.counts) == 1
