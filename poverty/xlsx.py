@@ -712,6 +712,19 @@ class SheetReader:
             values = {key: (row[i] if i < len(row) else "") for key, i in columns.items()}
             yield index + 1, values, row
 
+    def data_rows(self) -> Iterator[tuple[int, list[Any]]]:
+        """(Excel row number, the raw row) for every non-blank data row (no per-row dict)."""
+        if self.match is None:
+            return
+        rows = self.rows
+        for index in range(self.match.row_index + 1, len(rows)):
+            row = rows[index]
+            for cell in row:
+                if cell is None or cell == "" or (isinstance(cell, str) and not cell.strip()):
+                    continue
+                yield index + 1, row
+                break
+
     def header_of(self, key: str) -> str:
         """The user's own header text for a column key (for messages)."""
         if self.match and key in self.match.columns:

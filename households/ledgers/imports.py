@@ -15,15 +15,14 @@ households.services.annual_income_recompute for the income formula).
 
 from __future__ import annotations
 
-import datetime
-import io
+import gc
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import IO, Any
 
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -41,6 +40,7 @@ from households.validators import id_number_parse, normalize_id_number
 from poverty.audit.context import actor_context
 from poverty.audit.models import ChangeAction
 from poverty.audit.recording import model_snapshot, record_bulk_changes
+from poverty.bulk import copy_insert, copy_text
 from poverty.scoping import region_prefixes, user_can
 from poverty.xlsx import (
     Column,
@@ -83,7 +83,8 @@ class Problem:
 class ReadSheet:
     spec: SheetSpec
     reader: SheetReader
-    rows: list[tuple[int, dict[str, Any], list[Any]]] = field(default_factory=list)
+    # (Excel row number, unused — None, the user's own cells): for the error workbook
+    rows: list[tuple[int, Any, list[Any]]] = field(default_factory=list)
     parsed: dict[int, dict[str, Any]] = field(default_factory=dict)  # row → values
 
 
@@ -168,23 +169,49 @@ def _read(book, outcome: ImportOutcome) -> dict[str, ReadSheet]:
 
 
 def _parse(read: ReadSheet, outcome: ImportOutcome) -> None:
+    """Parse every data row of the sheet by its columns' kinds; problems go to ``outcome``.
+
+    Keeps, per row, the user's own cells (for the error workbook) and the parsed values; the
+    per-column work (parser, header, the value of a blank cell) is looked up once per sheet,
+    and blank cells, most of a real file, skip the parser.
+    """
     reader = read.reader
-    fields = [f for f in read.spec.fields if not f.export_only and f.key in reader.match.columns]
-    headers = {f.key: reader.header_of(f.key) for f in read.spec.fields}
-    for row_number, raw, row in reader.records():
-        read.rows.append((row_number, raw, row))
+    columns = reader.match.columns
+    plan = []
+    for f in read.spec.fields:
+        if f.export_only or f.key not in columns:
+            continue
+        blank, _error = f.from_cell("")
+        # Code lists, yes/no, numbers and dates repeat down a column: their results are
+        # remembered for this file (by value and type: 1, 1.0 and True differ).
+        memo = None if f.parse in ("text", "idtext") else {}
+        header = reader.header_of(f.key)
+        plan.append((f.key, columns[f.key], f.from_cell, memo, f.required, blank, header))
+    problems, name, empty = outcome.problems, reader.name, _("不能为空")
+    for row_number, row in reader.data_rows():
+        read.rows.append((row_number, None, row))
+        width = len(row)
         values: dict[str, Any] = {}
-        for f in fields:
-            value, error = f.from_cell(raw.get(f.key))
+        for key, index, parse, memo, required, blank, header in plan:
+            raw = row[index] if index < width else ""
+            if raw is None or raw == "":
+                value, error = ([] if blank == [] else blank), ""  # a list: never shared
+            elif memo is None:
+                value, error = parse(raw)
+            else:
+                known = memo.get((raw.__class__, raw))
+                if known is None:
+                    known = memo[(raw.__class__, raw)] = parse(raw)
+                value, error = known
+                if value.__class__ is list:
+                    value = list(value)
             if error:
-                outcome.problems.append(Problem(reader.name, row_number, headers[f.key], error))
+                problems.append(Problem(name, row_number, header, error))
                 continue
-            if value in (None, "", []) and f.required:
-                outcome.problems.append(
-                    Problem(reader.name, row_number, headers[f.key], _("不能为空"))
-                )
+            if required and value in (None, "", []):
+                problems.append(Problem(name, row_number, header, empty))
                 continue
-            values[f.key] = value
+            values[key] = value
         read.parsed[row_number] = values
 
 
@@ -204,15 +231,25 @@ def _field_value(spec: SheetSpec, key: str, values: dict[str, Any], current: Any
     """The value to store for a present column: the parsed one, or the field's blank value."""
     value = values.get(key)
     if value in (None, "", []) and key in values:
-        f = spec.field(key)
-        if f.default is not None:
-            return f.default
-        if f.parse == "multi":
-            return []
-        if f.parse in ("text", "idtext", "choice"):
-            return ""
-        return None
+        blanks = _BLANKS.get(spec.key)
+        if blanks is None:
+            blanks = _BLANKS[spec.key] = {f.key: _blank_value(f) for f in spec.fields}
+        blank = blanks[key]
+        return [] if blank == [] else blank
     return value
+
+
+def _blank_value(f) -> Any:
+    if f.default is not None:
+        return f.default
+    if f.parse == "multi":
+        return []
+    if f.parse in ("text", "idtext", "choice"):
+        return ""
+    return None
+
+
+_BLANKS: dict[str, dict[str, Any]] = {}  # sheet key → field key → value stored for a blank
 
 
 class _Importer:
@@ -593,11 +630,13 @@ class _Importer:
     # -- writing --------------------------------------------------------------------------
 
     def write(self, progress: Progress | None) -> None:
-        history: list[dict] = []
+        # What to record, as (action, instance, before, household): the history entries (with
+        # their snapshots) are built one at a time while they are copied into the table.
+        history: list[tuple] = []
         new = list(self.new_households.values())
         _copy_create(Household, new)
         for household in new:
-            history.append(_entry(ChangeAction.CREATE, household, None, household))
+            history.append((ChangeAction.CREATE, household, None, None))
         if progress:
             progress(70, 100)
         changed = [self.existing[n] for n in self.changed_households]
@@ -606,7 +645,7 @@ class _Importer:
             Household.objects.bulk_update(changed, [*fields, "updated"], batch_size=BATCH)
             for number, (before, _fields) in self.changed_households.items():
                 household = self.existing[number]
-                history.append(_entry(ChangeAction.UPDATE, household, before, household))
+                history.append((ChangeAction.UPDATE, household, before, None))
                 if "village_id" in _fields:
                     Member.objects.filter(household=household).update(
                         division_code=household.village_id
@@ -632,9 +671,9 @@ class _Importer:
                 batch_size=BATCH,
             )
         for member in new_members:
-            history.append(_entry(ChangeAction.CREATE, member, None, member))
+            history.append((ChangeAction.CREATE, member, None, None))
         for member, before in updated_members:
-            history.append(_entry(ChangeAction.UPDATE, member, before, member))
+            history.append((ChangeAction.UPDATE, member, before, None))
         if progress:
             progress(85, 100)
         for model, writes in (
@@ -656,19 +695,15 @@ class _Importer:
                     updates, [*sorted(update_fields - {"id"}), "updated"], batch_size=BATCH
                 )
             for obj, before, number in writes:
-                history.append(
-                    _entry(
-                        ChangeAction.CREATE if before is None else ChangeAction.UPDATE,
-                        obj,
-                        before,
-                        obj,
-                        household=households[number],
-                    )
-                )
+                action = ChangeAction.CREATE if before is None else ChangeAction.UPDATE
+                history.append((action, obj, before, households[number]))
         touched = [households[n].pk for n in self.touched if n in self.existing]
         for chunk in _chunks(touched):
             Household.objects.filter(pk__in=chunk).update(version=F("version") + 1)
-        record_bulk_changes(self.user, history)
+        record_bulk_changes(
+            self.user,
+            (_entry(a, obj, b, obj, household=h) for a, obj, b, h in history),
+        )
         if progress:
             progress(98, 100)
 
@@ -696,65 +731,10 @@ def _entry(action, instance, before: dict | None, after_instance, *, household=N
 
 # --- Fast inserts ---------------------------------------------------------------------------
 
-_COPY_ESCAPE = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
-def _copy_text(value: Any) -> str:
-    """One value in PostgreSQL's COPY text format (NULL is \\N)."""
-    if value is None:
-        return "\\N"
-    if value is True:
-        return "t"
-    if value is False:
-        return "f"
-    if isinstance(value, (list, tuple)):  # ArrayField of codes
-        items = (str(v).replace("\\", "\\\\").replace('"', '\\"') for v in value)
-        return ("{" + ",".join(f'"{v}"' for v in items) + "}").translate(_COPY_ESCAPE)
-    if isinstance(value, (datetime.datetime, datetime.date)):
-        return value.isoformat()
-    return str(value).translate(_COPY_ESCAPE)
-
-
-def _copy_create(model, objs: list) -> None:
-    """Insert new ``objs`` with one COPY, like bulk_create (no signals, no save()).
-
-    Primary keys are taken from the table's sequence first, so the objects carry them
-    afterwards (members need their household's id; history records every new row's id).
-    Per row it costs a fraction of bulk_create, whose per-value preparation and SQL
-    assembly dominated large imports (docs/PERFORMANCE.md, issue 8). Plain fields only:
-    every field of these models is a column that psycopg2 would send as its text form.
-    """
-    if not objs:
-        return
-    meta = model._meta
-    fields = [f for f in meta.concrete_fields if not f.primary_key]
-    stamped = [
-        f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
-    ]
-    now = timezone.now()
-    table = connection.ops.quote_name(meta.db_table)
-    with connection.wrap_database_errors, connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [meta.db_table, meta.pk.column, len(objs)],
-        )
-        ids = [row[0] for row in cursor.fetchall()]
-        lines = []
-        attnames = [f.attname for f in fields]
-        for obj, pk in zip(objs, ids, strict=True):
-            obj.pk = pk
-            for f in stamped:
-                setattr(obj, f.attname, now)
-            values = [str(pk)]
-            values.extend(_copy_text(getattr(obj, name)) for name in attnames)
-            lines.append("\t".join(values))
-            obj._state.adding = False
-            obj._state.db = connection.alias
-        buffer = io.StringIO("\n".join(lines) + "\n")
-        columns = ", ".join(
-            connection.ops.quote_name(c) for c in [meta.pk.column, *(f.column for f in fields)]
-        )
-        cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN", buffer)
+# New rows go in with one COPY per table (poverty.bulk): bulk_create's per-value preparation
+# and SQL assembly dominated large imports (docs/PERFORMANCE.md, issue 8).
+_copy_text = copy_text
+_copy_create = copy_insert
 
 
 # --- Entry point ----------------------------------------------------------------------------
@@ -783,10 +763,24 @@ def household_import(
     except FileRejected as exc:
         outcome.problems.append(Problem("", None, "", str(exc)))
         return outcome
+    # The cyclic garbage collector would rescan the file's hundreds of thousands of live
+    # objects again and again while they are built (≈ 15 % of an import's time); the import
+    # creates no reference cycles worth collecting, so it pauses for the duration.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        _checked_and_applied(user, book, outcome, apply=apply, progress=progress)
+    finally:
+        if collecting:
+            gc.enable()
+    return outcome
+
+
+def _checked_and_applied(user, book, outcome: ImportOutcome, *, apply: bool, progress) -> None:
     sheets = _read(book, outcome)
     outcome.sheets = list(sheets.values())
     if outcome.problems:
-        return outcome
+        return
     for read in sheets.values():
         _parse(read, outcome)
     if progress:
@@ -809,7 +803,7 @@ def household_import(
                         _("写入数据库时出错，未导入任何数据：%(e)s") % {"e": str(exc)[:200]},
                     )
                 )
-                return outcome
+                return
             outcome.applied = True
     if (
         outcome.applied
@@ -821,7 +815,6 @@ def household_import(
             [m._meta.db_table for m in (Household, Member, AnnualIncome, GuaranteeStatus)]
         )
     outcome.problems.sort(key=lambda p: (_sheet_order(p.sheet, outcome), p.row or 0))
-    return outcome
 
 
 def _sheet_order(name: str, outcome: ImportOutcome) -> int:

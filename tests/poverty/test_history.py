@@ -153,3 +153,62 @@ def test_admin_edits_are_recorded_with_channel_admin(world, client):
     assert record.channel == "admin" and record.user == world.admin
     assert record.changes["name"] == ["干部a", "王五"]
     assert household.pk  # the world is intact
+
+
+def _record_fields(record):
+    names = ("user_id", "user_name", "ip_address", "channel", "request_id", "action",
+             "object_type", "object_id", "object_repr", "household_id", "division_code",
+             "changes", "message")  # fmt: skip
+    return {name: getattr(record, name) for name in names}
+
+
+def test_large_bulk_history_is_copied_with_the_same_content_as_bulk_create(world):
+    """Above COPY_THRESHOLD entries record_bulk_changes streams the records with COPY; each
+    row must equal what the bulk_create path writes for the same entry, in the same order,
+    and the table stays append-only."""
+    from poverty.audit import recording
+    from poverty.audit.recording import model_snapshot, record_bulk_changes
+
+    clerk = world.counties["a"].users[Role.COUNTY_OFFICE]
+    household = world.counties["a"].households[0]
+    members = list(household.members.all())
+    member = members[0]
+    before = model_snapshot(member)
+    member.name = "改\t名\\后\n"  # characters COPY must escape
+    entries = []
+    for index in range(recording.COPY_THRESHOLD + 30):
+        if index % 3 == 0:  # a creation of the household (every set field)
+            entries.append({"action": "create", "instance": household, "before": None,
+                            "after": model_snapshot(household), "message": f"批量{index}",
+                            "household_id": household.pk, "division_code": household.village_id})  # fmt: skip
+        elif index % 3 == 1:  # an update of a member
+            entries.append({"action": "update", "instance": member, "before": before,
+                            "after": model_snapshot(member), "message": "Excel导入",
+                            "household_id": household.pk, "division_code": member.division_code})  # fmt: skip
+        else:  # an update that changed nothing: not recorded
+            entries.append({"action": "update", "instance": member, "before": before,
+                            "after": before, "message": "", "household_id": household.pk,
+                            "division_code": ""})  # fmt: skip
+    start = ChangeRecord.objects.order_by("-id").values_list("id", flat=True).first()
+    with actor_context(channel="import", ip_address="10.9.8.7", request_id="req-copy"):
+        copied = record_bulk_changes(clerk, iter(entries))  # a generator is accepted
+        small = record_bulk_changes(clerk, entries[:6])  # below the threshold: bulk_create
+    expected = [e for e in entries if e["before"] is None or e["after"] != e["before"]]
+    assert copied == len(expected) and small == 4
+    rows = list(ChangeRecord.objects.filter(id__gt=start).order_by("id"))
+    assert len(rows) == copied + small
+    by_bulk_create = {(r.action, r.message): _record_fields(r) for r in rows[copied:]}
+    for record, entry in zip(rows[:copied], expected, strict=True):
+        fields = _record_fields(record)
+        assert fields["channel"] == "import" and fields["ip_address"] == "10.9.8.7"
+        assert fields["user_id"] == clerk.pk and fields["request_id"] == "req-copy"
+        assert fields["message"] == entry["message"]
+        twin = by_bulk_create.get((entry["action"], entry["message"]))
+        if twin is not None:
+            assert fields == twin
+    assert rows[1].changes == {"name": [before["name"], "改\t名\\后\n"]}
+    assert rows[0].changes["household_number"] == [None, household.household_number]
+    assert rows[0].at is not None
+    # still append-only: the trigger refuses a change to a copied row
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM audit_changerecord WHERE id = %s", [rows[0].pk])

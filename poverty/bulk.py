@@ -1,0 +1,111 @@
+"""Fast inserts with PostgreSQL's COPY, for the few writers that add tens of thousands of rows.
+
+``bulk_create`` prepares every value through its field and assembles one large INSERT; for
+an import of 30,000 households (about 135,000 rows plus one history record for each) that
+preparation cost more than the database (docs/PERFORMANCE.md, issue 8). ``copy_insert``
+sends the rows in COPY's text format instead: primary keys are drawn from the table's
+sequence first, so the objects carry them afterwards, exactly as after bulk_create. No
+signals and no ``save()``, like bulk_create. Plain columns only: every value must be one
+that psycopg2 would send as its text form (str, numbers, Decimal, bool, date/datetime,
+lists of codes for ArrayFields); anything else is passed as ``str(value)``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.db import connection
+from django.utils import timezone
+
+__all__ = ["copy_insert", "copy_rows", "copy_text", "sequence_ids"]
+
+_COPY_ESCAPE = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def copy_text(value: Any) -> str:
+    """One value in PostgreSQL's COPY text format (NULL is \\N)."""
+    if value is None:
+        return "\\N"
+    if value is True:
+        return "t"
+    if value is False:
+        return "f"
+    if isinstance(value, (list, tuple)):  # ArrayField of codes
+        items = (str(v).replace("\\", "\\\\").replace('"', '\\"') for v in value)
+        return ("{" + ",".join(f'"{v}"' for v in items) + "}").translate(_COPY_ESCAPE)
+    if isinstance(value, (datetime.datetime, datetime.date)):
+        return value.isoformat()
+    text = value if isinstance(value, str) else str(value)
+    # str.translate is slow on non-ASCII text (about 100 µs for a 650-character Chinese
+    # JSON document); four substring tests are not, and most values need no escaping.
+    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
+        return text.translate(_COPY_ESCAPE)
+    return text
+
+
+def sequence_ids(model, count: int) -> list[int]:
+    """``count`` new primary keys from the model's sequence, in order."""
+    if count <= 0:
+        return []
+    meta = model._meta
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [meta.db_table, meta.pk.column, count],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def copy_rows(
+    table: str, columns: Sequence[str], lines: Iterable[str], *, chunk: int = 5000
+) -> int:
+    """COPY ``lines`` (in COPY text format, tab-separated, no newline) into ``table``.
+
+    One COPY per ``chunk`` lines, so a large insert never holds more than a chunk of text.
+    Returns the number of lines sent.
+    """
+    quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
+    sql = f"COPY {connection.ops.quote_name(table)} ({quoted}) FROM STDIN"
+    sent = 0
+    buffer: list[str] = []
+    with connection.wrap_database_errors, connection.cursor() as cursor:
+        for line in lines:
+            buffer.append(line)
+            if len(buffer) >= chunk:
+                cursor.copy_expert(sql, io.StringIO("\n".join(buffer) + "\n"))
+                sent += len(buffer)
+                buffer.clear()
+        if buffer:
+            cursor.copy_expert(sql, io.StringIO("\n".join(buffer) + "\n"))
+            sent += len(buffer)
+    return sent
+
+
+def copy_insert(model, objs: list) -> None:
+    """Insert new model instances ``objs`` with one COPY; they carry their ids afterwards."""
+    if not objs:
+        return
+    meta = model._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    stamped = [
+        f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+    ]
+    now = timezone.now()
+    ids = sequence_ids(model, len(objs))
+    attnames = [f.attname for f in fields]
+
+    def lines():
+        for obj, pk in zip(objs, ids, strict=True):
+            obj.pk = pk
+            for f in stamped:
+                setattr(obj, f.attname, now)
+            values = [str(pk)]
+            values.extend(copy_text(getattr(obj, name)) for name in attnames)
+            obj._state.adding = False
+            obj._state.db = connection.alias
+            yield "\t".join(values)
+
+    copy_rows(meta.db_table, [meta.pk.column, *(f.column for f in fields)], lines())
