@@ -500,6 +500,8 @@ class _PairingImporter(_Importer):
             candidates[(cadre.name, cadre.unit_name)].append(cadre)
         stored = defaultdict(list)  # household id → pairings
         query = CadrePairing.objects.filter(household_id__in=ids).select_related("cadre")
+        if self.lock:
+            query = query.select_for_update(of=("self",))
         for pairing in query.order_by("start_date", "id"):
             stored[pairing.household_id].append(pairing)
         counts = self.outcome.counts
@@ -652,10 +654,12 @@ class _PairingImporter(_Importer):
         fields: set[str] = set()
         for cadre, _before, changed in self.cadre_updates.values():
             cadre.updated = now
+            cadre.version += 1  # optimistic concurrency of the API's writes
             fields |= changed
         if self.cadre_updates:
             Cadre.objects.bulk_update(
-                [c for c, _b, _f in self.cadre_updates.values()], [*sorted(fields), "updated"]
+                [c for c, _b, _f in self.cadre_updates.values()],
+                [*sorted(fields), "updated", "version"],
             )
         entries += [
             _entry(ChangeAction.UPDATE, c, before, household_id=None,
@@ -666,10 +670,13 @@ class _PairingImporter(_Importer):
         fields = set()
         for pairing, _before, changed in self.updates:
             pairing.updated = now
+            pairing.version += 1
             fields.update(changed)
         if self.updates:
             CadrePairing.objects.bulk_update(
-                [p for p, _b, _c in self.updates], [*sorted(fields), "updated"], batch_size=2000
+                [p for p, _b, _c in self.updates],
+                [*sorted(fields), "updated", "version"],
+                batch_size=2000,
             )
         for pairing in self.creates:
             pairing.cadre_id = pairing.cadre.pk  # a new cadre has its id only now

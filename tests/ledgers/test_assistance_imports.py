@@ -284,8 +284,10 @@ def test_pairing_file_ends_adds_and_creates_the_new_cadre_with_history(world):
         "县财政局", "4", "副局长", "13900000002", a.code)  # fmt: skip
     a.cadre.refresh_from_db()
     assert (a.cadre.position, a.cadre.phone) == ("科员", "13900000001")
+    assert a.cadre.version == 2  # the API's optimistic concurrency sees the import's change
     old = CadrePairing.objects.get(cadre=a.cadre, household=a.households[0])
     assert (old.end_date, old.end_reason) == (datetime.date(2019, 6, 30), "工作调动")
+    assert old.version == 2
     current = CadrePairing.objects.get(household=a.households[0], end_date__isnull=True)
     assert current.cadre == li and current.start_date == datetime.date(2019, 6, 30)
     assert CadrePairing.objects.get(household=a.households[1]).cadre == li
