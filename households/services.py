@@ -42,6 +42,7 @@ __all__ = [
     "annual_income_save",
     "guarantee_status_save",
     "household_lock",
+    "household_locked_years",
     "household_purge",
     "household_register",
     "household_restore",
@@ -72,13 +73,22 @@ EXIT_RESULT_FIELDS = ("status", "exit_year", "status_changed_on")
 
 def _locked_years(household_id: int) -> list[int]:
     """Years whose data an approved exit has locked (assessment.HouseholdYearLock)."""
+    return sorted(household_locked_years([household_id]).get(household_id, ()))
+
+
+def household_locked_years(household_ids: Iterable[int]) -> dict[int, set[int]]:
+    """{household id: its locked years} for many households at once (imports); households
+    without a lock in force are absent. The same rule as household_year_lock_check."""
     from assessment.models import HouseholdYearLock  # the procedures own the lock
 
-    return sorted(
-        HouseholdYearLock.objects.filter(
-            household_id=household_id, reopened_at__isnull=True
-        ).values_list("year", flat=True)
-    )
+    ids = sorted({pk for pk in household_ids if pk is not None})
+    locked: dict[int, set[int]] = {}
+    for start in range(0, len(ids), 5000):
+        for household_id, year in HouseholdYearLock.objects.filter(
+            household_id__in=ids[start : start + 5000], reopened_at__isnull=True
+        ).values_list("household_id", "year"):
+            locked.setdefault(household_id, set()).add(year)
+    return locked
 
 
 def household_year_lock_check(household_id: int, year: int | None = None) -> None:

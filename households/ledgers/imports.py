@@ -26,6 +26,7 @@ from django.db import DatabaseError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from households.ledgers.columns import (
     HOUSEHOLD_SHEET,
@@ -35,7 +36,11 @@ from households.ledgers.columns import (
 )
 from households.models import AnnualIncome, GuaranteeStatus, Household, Member
 from households.rules import household_members_problems, household_problems, member_problems
-from households.services import annual_income_recompute
+from households.services import (
+    EXIT_RESULT_FIELDS,
+    annual_income_recompute,
+    household_locked_years,
+)
 from households.validators import id_number_parse, normalize_id_number
 from poverty.audit.context import actor_context
 from poverty.audit.models import ChangeAction
@@ -61,6 +66,7 @@ __all__ = [
 ]
 
 BATCH = 2000
+MSG_IMPORT_YEAR_LOCKED = _lazy("该户 %(year)s 年退出数据已锁定，需县扶贫办解锁")
 Progress = Callable[[int, int], None]
 
 
@@ -269,6 +275,7 @@ class _Importer:
         self.income_writes: list[tuple[AnnualIncome, dict | None, str]] = []
         self.guarantee_writes: list[tuple[GuaranteeStatus, dict | None, str]] = []
         self.touched: set[str] = set()  # household numbers whose data changes
+        self.locked: dict[int, set[int]] = {}  # household id → years locked by an exit
 
     def p(self, read: ReadSheet, row: int | None, key: str, message: str) -> None:
         column = read.reader.header_of(key) if key else ""
@@ -288,6 +295,7 @@ class _Importer:
                 queryset = queryset.select_for_update()
             for household in queryset:
                 self.existing[household.household_number] = household
+        self.locked = household_locked_years(h.pk for h in self.existing.values())
 
     def known(self, read: ReadSheet, row: int, number: str) -> bool:
         """The household exists in the file's 户信息 or, within the user's scope, in the system."""
@@ -385,6 +393,12 @@ class _Importer:
                     setattr(household, target, value)
                     changed.append(target)
             household._import_row = row
+            exit_changed = [f for f in changed if f in EXIT_RESULT_FIELDS]
+            if exit_changed and self.locked.get(household.pk):
+                # an approved exit locks the exit result (households.services does the same)
+                year = min(self.locked[household.pk])
+                self.p(read, row, exit_changed[0], MSG_IMPORT_YEAR_LOCKED % {"year": year})
+                continue
             if changed:
                 self.changed_households[number] = (before, changed)
                 self.touched.add(number)
@@ -609,11 +623,18 @@ class _Importer:
                 annual_income_recompute(obj)
             obj._import_number = number
             after = model_snapshot(obj)
+            changes = before is None or any(
+                before.get(k) != after.get(k) for k in after if k not in ("id",)
+            )
+            if changes and year in self.locked.get(household.pk, ()):
+                # an approved exit locks that year's incomes and guarantee checks
+                self.p(read, row, "year", MSG_IMPORT_YEAR_LOCKED % {"year": year})
+                continue
             if before is None:
                 self.counts[f"{counter}_new"] += 1
                 writes.append((obj, None, number))
                 self.touched.add(number)
-            elif any(before.get(k) != after.get(k) for k in after if k not in ("id",)):
+            elif changes:
                 self.counts[f"{counter}_updated"] += 1
                 writes.append((obj, before, number))
                 self.touched.add(number)

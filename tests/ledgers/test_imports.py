@@ -390,3 +390,96 @@ def test_new_rows_keep_awkward_text_and_get_ids_history_and_timestamps(world):
     assert member.name == '王\\大 "小"\t名' and len(household.other_causes) == 2
     assert household.created is not None and member.updated is not None
     assert ChangeRecord.objects.filter(object_id=str(member.pk)).exists()
+
+
+def _lock_exit_year(household, year=2019):
+    from django.utils import timezone
+
+    from assessment.models import HouseholdYearLock, Procedure
+
+    procedure = Procedure.objects.create(
+        kind="household_exit", year=year, household=household, division_code=household.village_id
+    )
+    return HouseholdYearLock.objects.create(
+        household=household, year=year, procedure=procedure, locked_at=timezone.now()
+    )
+
+
+def _yearly_file(number: str, households=None) -> io.BytesIO:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "年度收入"
+    ws.append(["户编号", "年度", "工资性收入", "低保金"])
+    ws.append([number, 2019, 5000, 1200])  # row 2: the locked year
+    ws.append([number, 2020, 6000, 1200])  # row 3: a year that is not locked
+    ws2 = wb.create_sheet("两不愁三保障")
+    ws2.append(["户编号", "年度", "不愁吃", "饮水安全"])
+    ws2.append([number, 2019, "达标", "达标"])
+    if households:
+        ws3 = wb.create_sheet("户信息")
+        ws3.append(HH[:5] + ["脱贫属性", "脱贫年度"])
+        for row in households:
+            ws3.append(row)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    buffer.seek(0)
+    return buffer
+
+
+def test_a_locked_exit_year_cannot_be_changed_by_an_import(world):
+    """An approved exit locks the household's exit-year incomes, guarantee checks and exit
+    result (assessment HouseholdYearLock): the import reports each such row, writes nothing,
+    and goes through once the county office has reopened the year."""
+    user = user_of(world)
+    household = world.counties["a"].households[0]
+    annual_income_save(actor=None, household=household, year=2019, expected_version=None,
+                       data={"wage": Decimal("4000"), "dibao": Decimal("1200")})  # fmt: skip
+    lock = _lock_exit_year(household)
+    number = household.household_number
+    row = [number, household.village_id, "一般贫困户", household.identified_year, "因病"]
+    outcome = household_import(
+        user, _yearly_file(number, [[*row, "已脱贫", 2019]]), filename="a.xlsx", apply=True
+    )
+    texts = [f"{p.sheet} {p.text()}" for p in outcome.problems]
+    assert not outcome.applied
+    assert "年度收入 第 2 行 年度：该户 2019 年退出数据已锁定，需县扶贫办解锁" in texts
+    assert "两不愁三保障 第 2 行 年度：该户 2019 年退出数据已锁定，需县扶贫办解锁" in texts
+    assert "户信息 第 2 行 脱贫属性：该户 2019 年退出数据已锁定，需县扶贫办解锁" in texts
+    assert not any("第 3 行" in t for t in texts)  # 2020 is not locked
+    assert len(texts) == 3
+    income = AnnualIncome.objects.get(household=household, year=2019)
+    assert income.wage == Decimal("4000") and not AnnualIncome.objects.filter(year=2020).exists()
+    assert not GuaranteeStatus.objects.filter(household=household).exists()
+    # the error workbook names the problem on the user's row
+    buffer = io.BytesIO()
+    import_error_workbook(outcome, buffer)
+    sheet = open_book(buffer.getvalue())["年度收入"]
+    assert (
+        sheet.cell(2, sheet.max_column).value
+        == "第 2 行 年度：该户 2019 年退出数据已锁定，需县扶贫办解锁"
+    )
+
+    # a re-upload of what is stored changes nothing, so it is not refused
+    same = _yearly_file(number)
+    wb = openpyxl.load_workbook(same)
+    wb["年度收入"].delete_rows(3)
+    wb["年度收入"]["C2"], wb["年度收入"]["D2"] = 4000, 1200
+    del wb["两不愁三保障"]
+    unchanged = io.BytesIO()
+    wb.save(unchanged)
+    unchanged.seek(0)
+    again = household_import(user, unchanged, filename="a.xlsx", apply=True)
+    assert again.applied and again.counts["incomes_unchanged"] == 1, [
+        p.text() for p in again.problems
+    ]
+
+    # reopened by the county office: the same file goes through
+    lock.reopened_at = lock.locked_at
+    lock.save(update_fields=["reopened_at"])
+    outcome = household_import(
+        user, _yearly_file(number, [[*row, "已脱贫", 2019]]), filename="a.xlsx", apply=True
+    )
+    assert outcome.applied, [p.text() for p in outcome.problems]
+    assert AnnualIncome.objects.get(household=household, year=2019).wage == Decimal("5000")
+    household.refresh_from_db()
+    assert household.status == "exited" and household.exit_year == 2019
