@@ -1,6 +1,8 @@
-"""Assistance API serializers: cadres, pairings, helping units, work teams (read only), visits
-and stationing days (read, and recorded through assistance.services)."""
+"""Assistance API serializers: cadres and pairings (read, and written through
+assistance.services), helping units and work teams (read only), visits and stationing days
+(read, and recorded through assistance.services)."""
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from assistance.choices import AttendanceStatus
@@ -15,14 +17,22 @@ from assistance.models import (
     WorkTeamMember,
 )
 from households.models import Household
+from households.validators import normalize_phone, validate_phone
 from poverty.api.fastrows import MaskedCharField
-from poverty.api.serializers import OutputModelSerializer, StrictInputMixin, StrictInputSerializer
+from poverty.api.serializers import (
+    OutputModelSerializer,
+    StrictInputMixin,
+    StrictInputSerializer,
+)
 
 __all__ = [
     "AidUnitSerializer",
     "AidUnitVillageSerializer",
+    "CadreInputSerializer",
     "CadrePairingSerializer",
     "CadreSerializer",
+    "PairingCreateSerializer",
+    "PairingUpdateSerializer",
     "StationingDaySerializer",
     "StationingRecordSerializer",
     "StationingRecordedSerializer",
@@ -42,7 +52,7 @@ class CadreSerializer(OutputModelSerializer):
         model = Cadre
         fields = [
             "id", "name", "division_code", "unit_name", "unit_level", "position", "phone",
-            "is_active", "created", "updated",
+            "is_active", "version", "created", "updated",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -61,9 +71,102 @@ class CadrePairingSerializer(OutputModelSerializer):
         model = CadrePairing
         fields = [
             "id", "cadre", "cadre_name", "household", "household_number", "start_date",
-            "end_date", "end_reason", "created", "updated",
+            "end_date", "end_reason", "version", "created", "updated",
         ]  # fmt: skip
         read_only_fields = fields
+
+
+MSG_REGION_OUT_OF_SCOPE = _("区划代码不在您可修改的管辖范围内")
+VERSION_HELP = "上次读取时的版本号（或用 If-Match 请求头）"
+
+
+def _version_field():
+    return serializers.IntegerField(
+        required=False, min_value=1, max_value=2**31 - 1, help_text=VERSION_HELP
+    )
+
+
+class CadreInputSerializer(StrictInputMixin, serializers.ModelSerializer):
+    """Register or change an assigned helper (帮扶责任人); the login account is not set here."""
+
+    tolerated_fields = frozenset(CadreSerializer.Meta.fields)
+    division_code = serializers.RegexField(
+        r"^[0-9]{12}$",
+        help_text="帮扶区域的12位区划代码（县、乡镇或村；须在您的管辖范围内）",
+        error_messages={"invalid": _("区划代码必须是12位数字")},
+    )
+    phone = serializers.CharField(
+        max_length=20, required=False, allow_blank=True, help_text="联系电话"
+    )
+    version = _version_field()
+
+    class Meta:
+        model = Cadre
+        fields = [
+            "name", "division_code", "unit_name", "unit_level", "position", "phone",
+            "is_active", "version",
+        ]  # fmt: skip
+        validators: list = []
+
+    def __init__(self, *args, prefixes=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.prefixes = prefixes  # None: anywhere (administrator)
+
+    def validate_division_code(self, value):
+        if self.prefixes is not None and not value.startswith(tuple(self.prefixes)):
+            raise serializers.ValidationError(MSG_REGION_OUT_OF_SCOPE, code="out_of_scope")
+        return value
+
+    def validate_phone(self, value):
+        phone = normalize_phone(value)
+        if phone:
+            try:
+                validate_phone(phone)
+            except Exception as exc:  # django ValidationError: one message
+                raise serializers.ValidationError(exc.messages[0], code="phone_invalid") from exc
+        return phone
+
+
+class PairingCreateSerializer(StrictInputSerializer):
+    """Pair a cadre with a household (结对) from a date."""
+
+    cadre = serializers.PrimaryKeyRelatedField(
+        queryset=Cadre.objects.none(), help_text="帮扶责任人ID（须在您的管辖范围内）"
+    )
+    household = serializers.PrimaryKeyRelatedField(
+        queryset=Household.objects.none(), help_text="贫困户ID（须是您可修改的户）"
+    )
+    start_date = serializers.DateField(help_text="帮扶起始时间")
+    end_date = serializers.DateField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="结束时间（补录已结束的结对时填写）",
+    )
+    end_reason = serializers.CharField(
+        max_length=100, required=False, allow_blank=True, default="", help_text="结束原因"
+    )
+
+    def __init__(self, *args, cadres=None, households=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if cadres is not None:
+            self.fields["cadre"].queryset = cadres
+        if households is not None:
+            self.fields["household"].queryset = households
+
+
+class PairingUpdateSerializer(StrictInputSerializer):
+    """Change a pairing's dates; an end_date ends it (结束结对). Cadre and household stay."""
+
+    tolerated_fields = frozenset(CadrePairingSerializer.Meta.fields)
+    start_date = serializers.DateField(required=False, help_text="帮扶起始时间")
+    end_date = serializers.DateField(
+        required=False, allow_null=True, help_text="结束时间（填写即结束结对；null 表示仍在帮）"
+    )
+    end_reason = serializers.CharField(
+        max_length=100, required=False, allow_blank=True, help_text="结束原因"
+    )
+    version = _version_field()
 
 
 class AidUnitSerializer(OutputModelSerializer):

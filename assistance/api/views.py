@@ -1,6 +1,6 @@
-"""Assistance API: cadres, pairings, helping units and work teams (read only: their writes
-wait for assistance services), visits and stationing days (read, and recorded through
-assistance.services like the pages: same validation, history channel "api").
+"""Assistance API: cadres and pairings (read; created and changed through assistance.services:
+validation, history channel "api", version check), helping units and work teams (read only),
+visits and stationing days (read, and recorded through assistance.services like the pages).
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ from households.api.filters import RegionCodePrefixFilter
 from households.models import Household
 from poverty.api.fastrows import renderer_for
 from poverty.api.serializers import ErrorSerializer
-from poverty.api.views import ScopedReadViewSet, ScopedWriteMixin
-from poverty.scoping import visible_to
+from poverty.api.views import ScopedReadViewSet, ScopedWriteMixin, version_conflicts
+from poverty.scoping import region_prefixes, visible_to
 
 __all__ = [
     "AidUnitViewSet",
@@ -102,25 +102,211 @@ class WorkTeamFilterSet(django_filters.FilterSet):
         fields: list[str] = []
 
 
+CADRE_EXAMPLE = {
+    "name": "王建国",
+    "division_code": "431202000000",
+    "unit_name": "鹤城区农业农村局",
+    "unit_level": "4",
+    "position": "副局长",
+    "phone": "13907451234",
+}
+CADRE_RESPONSE = {
+    "id": 17,
+    **CADRE_EXAMPLE,
+    "is_active": True,
+    "version": 1,
+    "created": "2026-03-01T09:00:00+08:00",
+    "updated": "2026-03-01T09:00:00+08:00",
+}
+PAIRING_EXAMPLE = {"cadre": 17, "household": 1024, "start_date": "2016-03-01"}
+PAIRING_RESPONSE = {
+    "id": 88,
+    "cadre": 17,
+    "cadre_name": "王建国",
+    "household": 1024,
+    "household_number": "431202100201001",
+    "start_date": "2016-03-01",
+    "end_date": None,
+    "end_reason": "",
+    "version": 1,
+    "created": "2026-03-01T09:00:00+08:00",
+    "updated": "2026-03-01T09:00:00+08:00",
+}
+CONFLICT_RESPONSES = {
+    409: OpenApiResponse(ErrorSerializer, description="版本号（请求体 version）已过期：他人已修改"),
+    412: OpenApiResponse(ErrorSerializer, description="If-Match 的版本已过期：他人已修改"),
+    428: OpenApiResponse(ErrorSerializer, description="未提供版本号（If-Match 或 version）"),
+}
+WRITE_ERRORS = {
+    400: OpenApiResponse(ErrorSerializer, description="校验失败（errors 中 field 指向出错字段）"),
+    403: OpenApiResponse(ErrorSerializer, description="您的角色不能修改此类记录"),
+}
+
+
+class _VersionedWriteMixin(ScopedWriteMixin):
+    """Update through a service that checks ``version`` (If-Match or the body's version)."""
+
+    input_serializer = None
+
+    def serializer_kwargs(self) -> dict:
+        return {}
+
+    def save_update(self, obj, data: dict, version: int):
+        raise NotImplementedError
+
+    def _update(self, request, partial: bool):
+        obj = self.writable_object()
+        serializer = self.input_serializer(
+            instance=obj, data=request.data, partial=partial, **self.serializer_kwargs()
+        )
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        version, from_header = self.version_for_update(data.pop("version", None))
+        with version_conflicts(from_header):
+            self.save_update(obj, data, version)
+        return self.row_response(self.get_row(obj.pk))
+
+    def update(self, request, *args, **kwargs):
+        return self._update(request, partial=False)
+
+    def partial_update(self, request, *args, **kwargs):
+        return self._update(request, partial=True)
+
+
 @extend_schema_view(
-    list=extend_schema(summary="帮扶责任人列表"), retrieve=extend_schema(summary="帮扶责任人详情")
+    list=extend_schema(summary="帮扶责任人列表"),
+    retrieve=extend_schema(
+        summary="帮扶责任人详情",
+        description="响应头 ETag 为当前版本号，修改时放入 If-Match。",
+        examples=[OpenApiExample("帮扶责任人", value=CADRE_RESPONSE, response_only=True)],
+    ),
+    create=extend_schema(
+        summary="登记帮扶责任人",
+        description=(
+            "县扶贫办、乡镇（及管理员）可登记本辖区的帮扶责任人；division_code 须在您的管辖范围内。"
+            "与后台录入走同一服务（assistance.services.cadre_create）：同一校验，记入变更历史（渠道“接口”）。"
+        ),
+        request=s.CadreInputSerializer,
+        responses={201: s.CadreSerializer, **WRITE_ERRORS},
+        examples=[
+            OpenApiExample("登记", value=CADRE_EXAMPLE, request_only=True),
+            OpenApiExample(
+                "已登记", value=CADRE_RESPONSE, response_only=True, status_codes=["201"]
+            ),
+        ],
+    ),
+    partial_update=extend_schema(
+        summary="修改帮扶责任人（部分字段）",
+        description=(
+            "须提供版本号：If-Match 请求头或 version 字段；版本过期时返回 412（If-Match）或 409（version），"
+            "并给出最后修改人和时间。离岗：is_active=false（原有结对不自动结束）。"
+        ),
+        request=s.CadreInputSerializer,
+        responses={200: s.CadreSerializer, **WRITE_ERRORS, **CONFLICT_RESPONSES},
+        examples=[
+            OpenApiExample("调整职务", value={"position": "局长", "version": 1}, request_only=True),
+            OpenApiExample("离岗", value={"is_active": False, "version": 2}, request_only=True),
+        ],
+    ),
+    update=extend_schema(
+        summary="修改帮扶责任人（全部字段）",
+        request=s.CadreInputSerializer,
+        responses={200: s.CadreSerializer, **WRITE_ERRORS, **CONFLICT_RESPONSES},
+    ),
 )
-class CadreViewSet(ScopedReadViewSet):
+class CadreViewSet(_VersionedWriteMixin, ScopedReadViewSet):
     scope_model = Cadre
     serializer_class = s.CadreSerializer
     filterset_class = CadreFilterSet
     queryset = Cadre.objects.all()
+    input_serializer = s.CadreInputSerializer
+
+    def serializer_kwargs(self) -> dict:
+        return {"prefixes": region_prefixes(self.request.user, "change")}
+
+    def create(self, request, *args, **kwargs):
+        self.require_change_role()
+        serializer = s.CadreInputSerializer(data=request.data, **self.serializer_kwargs())
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        data.pop("version", None)
+        cadre = services.cadre_create(actor=request.user, data=data)
+        return self.row_response(self.get_row(cadre.pk), status.HTTP_201_CREATED)
+
+    def save_update(self, obj, data, version):
+        services.cadre_update(
+            actor=self.request.user, cadre=obj, data=data, expected_version=version
+        )
 
 
 @extend_schema_view(
     list=extend_schema(summary="结对帮扶列表（帮扶责任人与贫困户）"),
-    retrieve=extend_schema(summary="结对帮扶详情"),
+    retrieve=extend_schema(
+        summary="结对帮扶详情",
+        description="响应头 ETag 为当前版本号，修改时放入 If-Match。",
+        examples=[OpenApiExample("结对", value=PAIRING_RESPONSE, response_only=True)],
+    ),
+    create=extend_schema(
+        summary="结对：为贫困户安排帮扶责任人",
+        description=(
+            "household 须是您可修改的户，cadre 须在您的管辖范围内、在岗，且该户在其帮扶区域内。"
+            "一户同一时间只有一名帮扶责任人：已有在帮的结对时先结束原结对（PATCH end_date），再新建。"
+            "与后台、台账导入同一规则（assistance.rules），记入该户变更历史（渠道“接口”）。"
+        ),
+        request=s.PairingCreateSerializer,
+        responses={201: s.CadrePairingSerializer, **WRITE_ERRORS},
+        examples=[
+            OpenApiExample("结对", value=PAIRING_EXAMPLE, request_only=True),
+            OpenApiExample(
+                "已结对", value=PAIRING_RESPONSE, response_only=True, status_codes=["201"]
+            ),
+        ],
+    ),
+    partial_update=extend_schema(
+        summary="修改或结束结对",
+        description=(
+            "填写 end_date（及 end_reason）即结束结对；帮扶责任人和户不能修改（结束后重新结对）。"
+            "须提供版本号：If-Match 请求头或 version 字段；版本过期时返回 412 或 409 及最后修改人。"
+        ),
+        request=s.PairingUpdateSerializer,
+        responses={200: s.CadrePairingSerializer, **WRITE_ERRORS, **CONFLICT_RESPONSES},
+        examples=[
+            OpenApiExample(
+                "结束结对",
+                value={"end_date": "2020-12-31", "end_reason": "帮扶责任人调离", "version": 1},
+                request_only=True,
+            )
+        ],
+    ),
+    update=extend_schema(
+        summary="修改结对（全部可改字段）",
+        request=s.PairingUpdateSerializer,
+        responses={200: s.CadrePairingSerializer, **WRITE_ERRORS, **CONFLICT_RESPONSES},
+    ),
 )
-class CadrePairingViewSet(ScopedReadViewSet):
+class CadrePairingViewSet(_VersionedWriteMixin, ScopedReadViewSet):
     scope_model = CadrePairing
     serializer_class = s.CadrePairingSerializer
     filterset_class = CadrePairingFilterSet
     queryset = CadrePairing.objects.all()
+    input_serializer = s.PairingUpdateSerializer
+
+    def create(self, request, *args, **kwargs):
+        user = request.user
+        self.require_change_role()
+        serializer = s.PairingCreateSerializer(
+            data=request.data,
+            cadres=visible_to(user, Cadre.objects.all(), "view"),
+            households=visible_to(user, Household.objects.filter(is_deleted=False), "change"),
+        )
+        serializer.is_valid(raise_exception=True)
+        pairing = services.pairing_assign(actor=user, **serializer.validated_data)
+        return self.row_response(self.get_row(pairing.pk), status.HTTP_201_CREATED)
+
+    def save_update(self, obj, data, version):
+        services.pairing_update(
+            actor=self.request.user, pairing=obj, data=data, expected_version=version
+        )
 
 
 @extend_schema_view(
