@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from households import choices as c
 from households.models import GuaranteeStatus, Household, Member
 from households.validators import normalize_id_number
-from villages.codes import code_is_well_formed, code_prefix, normalize_code
+from villages.codes import code_is_well_formed, code_prefix, code_under_q, normalize_code
 
 __all__ = ["GUARANTEE_GAP_CHOICES", "MSG_BAD_REGION", "HouseholdFilterSet"]
 
@@ -50,7 +50,7 @@ class RegionPrefixFilter(django_filters.CharFilter):
     def filter(self, qs, value):
         if not value:
             return qs
-        return qs.filter(village__code__startswith=value)
+        return qs.filter(code_under_q("village__code", value))
 
 
 class HouseholdFilterSet(django_filters.FilterSet):

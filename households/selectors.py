@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Substr
 
 from households.models import AnnualIncome, GuaranteeStatus, Household, Member
-from poverty.scoping import get_for_user, visible_to
+from poverty.scoping import get_for_user, region_prefixes, visible_to
 
 __all__ = [
+    "county_of_list",
     "household_detail",
     "household_get_for_user",
     "household_list",
     "household_rows",
+    "in_county_hint",
     "member_list",
     "region_cascade",
     "village_choices_for_user",
@@ -19,8 +22,10 @@ __all__ = [
 
 
 def _head(field: str) -> Subquery:
+    # No ORDER BY: there is at most one active head (a unique index), and Member's default
+    # ordering would join the household table again inside every subquery.
     heads = Member.objects.filter(household=OuterRef("pk"), relation="01", is_active=True)
-    return Subquery(heads.values(field)[:1])
+    return Subquery(heads.order_by().values(field)[:1])
 
 
 def household_list(user, *, action: str = "view", include_deleted: bool = False) -> QuerySet:
@@ -164,3 +169,29 @@ def village_choices_for_user(user) -> QuerySet:
     for prefix in prefixes:
         condition |= Q(code__startswith=prefix)
     return villages.filter(condition)
+
+
+def county_of_list(user, region: str = "") -> str | None:
+    """The one county (6-digit prefix) a household list lies in, if it lies in one.
+
+    From the region filter when it names a county or a smaller region, otherwise from the
+    user's scope when every region of it is in the same county.
+    """
+    if len(region) >= 6:
+        return region[:6]
+    prefixes = region_prefixes(user)
+    counties = {prefix[:6] for prefix in prefixes or []}
+    if len(counties) == 1 and all(len(prefix) >= 6 for prefix in prefixes):
+        return counties.pop()
+    return None
+
+
+def in_county_hint(queryset: QuerySet, county: str) -> QuerySet:
+    """Add the condition "first six digits of the village code = county" to a household query.
+
+    It is implied by the region conditions already there (scope and filter), so the rows do
+    not change; it lets PostgreSQL read a page sorted by household number off the index
+    hh_county_number (a few dozen index entries) instead of sorting every household of the
+    county, and PostgreSQL's estimates cannot tell that it is implied, so it must come from here.
+    """
+    return queryset.alias(county_code=Substr("village", 1, 6)).filter(county_code=county)

@@ -42,8 +42,10 @@ from households.forms import (
 from households.models import Household, Member
 from households.rules import INCOME_COMPONENTS, income_account
 from households.selectors import (
+    county_of_list,
     household_detail,
     household_rows,
+    in_county_hint,
     region_cascade,
     village_choices_for_user,
 )
@@ -86,6 +88,18 @@ DEFAULT_ORDER = ("village", "household_number")
 #: Up to this many matching rows, the page is chosen by sorting the matched rows (found through
 #: the region prefix index) rather than by walking a whole-table index in sort order.
 SORT_ROWS_LIMIT = 100_000
+#: Sort keys that the index hh_village_number returns in order within a region (a range of
+#: village codes): the page is read straight off the index, whatever the number of matches.
+INDEX_ORDERS = frozenset(
+    {
+        ("village", "household_number"),
+        ("-village", "-household_number"),
+        ("village",),
+        ("-village",),
+    }
+)
+#: Sort keys that the index hh_county_number returns in order within one county.
+COUNTY_INDEX_ORDERS = frozenset({("household_number",), ("-household_number",)})
 #: Roles that may see and restore deleted households (DOMAIN.md §16: the county office).
 RESTORE_ROLES = frozenset({Role.COUNTY_OFFICE, Role.ADMIN})
 
@@ -178,15 +192,10 @@ class HouseholdListView(ScopedViewMixin, TemplateView):
         base = visible_to(user, Household.objects.filter(is_deleted=False))
         filterset = HouseholdFilterSet(request.GET or None, queryset=base, request=request)
         filtered = filterset.qs
-        keys = (
-            [
-                key
-                for key in (filterset.form.cleaned_data.get("ordering") or [])
-                if key.lstrip("-") in SORT_COLUMNS
-            ]
-            if filterset.is_bound and filterset.form.is_valid()
-            else []
+        cleaned = (
+            filterset.form.cleaned_data if filterset.is_bound and filterset.form.is_valid() else {}
         )
+        keys = [key for key in (cleaned.get("ordering") or []) if key.lstrip("-") in SORT_COLUMNS]
 
         by_status = dict(
             filtered.order_by()
@@ -200,8 +209,14 @@ class HouseholdListView(ScopedViewMixin, TemplateView):
         pages = max(1, math.ceil(total / size))
         number = min(max(1, _int(request.GET.get("page"), 1)), pages)
         offset = (number - 1) * size
-        ordered = filtered.order_by(
-            *_sort_expressions(keys, sort_in_memory=total <= SORT_ROWS_LIMIT)
+        order = tuple(keys or DEFAULT_ORDER)
+        page_query = filtered
+        county = county_of_list(user, cleaned.get("region") or "")
+        if order in COUNTY_INDEX_ORDERS and county:
+            page_query = in_county_hint(filtered, county)
+        index_ordered = order in INDEX_ORDERS or page_query is not filtered
+        ordered = page_query.order_by(
+            *_sort_expressions(keys, sort_in_memory=total <= SORT_ROWS_LIMIT and not index_ordered)
         )
         pks = list(ordered.values_list("pk", flat=True)[offset : offset + size])
 

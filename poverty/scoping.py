@@ -27,7 +27,14 @@ from django.http import Http404
 from django.utils import timezone
 
 from poverty.roles import ROLE_RULES, Role
-from villages.codes import LEVEL_PREFIX_LENGTH, LEVELS, code_ancestors, code_level, code_prefix
+from villages.codes import (
+    LEVEL_PREFIX_LENGTH,
+    LEVELS,
+    code_ancestors,
+    code_level,
+    code_prefix,
+    code_under_q,
+)
 
 __all__ = [
     "ScopedQuerySet",
@@ -153,7 +160,7 @@ def scope_q(user, model: type[models.Model], action: str = "view") -> Q:
         return _NOTHING
     condition = Q()
     for prefix in prefixes:
-        condition |= Q(**{f"{field}__startswith": prefix})
+        condition |= code_under_q(field, prefix)
     if getattr(model, "scope_include_ancestors", False):
         profile = user_profile(user)
         ancestors = set()

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from django.db.models import Q
+
 __all__ = [
     "LEVELS",
     "LEVEL_PREFIX_LENGTH",
@@ -17,12 +19,15 @@ __all__ = [
     "code_level",
     "code_parent",
     "code_prefix",
+    "code_prefix_bounds",
+    "code_under_q",
     "normalize_code",
 ]
 
 LEVELS = ("province", "city", "county", "township", "village")
 LEVEL_PREFIX_LENGTH = {"province": 2, "city": 4, "county": 6, "township": 9, "village": 12}
 _CODE_RE = re.compile(r"^\d{12}$")
+_PREFIX_RE = re.compile(r"^[0-9]{1,12}$")
 _FULLWIDTH = str.maketrans("０１２３４５６７８９", "0123456789")
 
 
@@ -92,3 +97,34 @@ def code_ancestors(code: str) -> list[str]:
         result.insert(0, parent)
         parent = code_parent(parent)
     return result
+
+
+def code_prefix_bounds(prefix: str) -> tuple[str, str | None]:
+    """The half-open range [low, high) of codes that start with the digit string ``prefix``.
+
+    "4312" -> ("4312", "4313"), "4319" -> ("4319", "4320"), "99" -> ("99", None). Division
+    codes are fixed-width digit strings, so "starts with the prefix" and "lies in the range"
+    select the same codes in every collation.
+    """
+    if not _PREFIX_RE.match(prefix):
+        raise ValueError(f"not a division-code prefix: {prefix!r}")
+    following = str(int(prefix) + 1).rjust(len(prefix), "0")
+    return prefix, (following if len(following) == len(prefix) else None)
+
+
+def code_under_q(field: str, prefix: str) -> Q:
+    """Rows whose division code in ``field`` lies under the region with ``prefix``.
+
+    Written as a range rather than ``LIKE 'prefix%'`` for PostgreSQL's sake: a plain b-tree
+    index serves a range in any collation (LIKE needs the C collation or a pattern_ops
+    index), the range keeps an index on (code, …) usable for ORDER BY, and when a query holds
+    two such conditions on one column (the user's scope and a region filter) the planner
+    keeps the tighter bound instead of multiplying two selectivities, so its row estimates,
+    and with them its plans, stay right.
+    """
+    low, high = code_prefix_bounds(prefix)
+    if len(prefix) == 12:
+        return Q(**{field: prefix})
+    if high is None:
+        return Q(**{f"{field}__gte": low})
+    return Q(**{f"{field}__gte": low, f"{field}__lt": high})

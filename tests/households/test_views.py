@@ -175,6 +175,40 @@ def test_list_sorts_and_pages_with_the_filter_in_the_url(world, client):
     assert by_village[0] == "431202000001"
 
 
+def test_list_sorted_by_number_is_exact_whatever_index_serves_it(world, client):
+    """Within one county the page comes off hh_county_number (an implied condition is added);
+    across counties it is sorted in memory. Both give the same rows in the same order."""
+    county_a = sorted((h.household_number for h in world.counties["a"].households), reverse=True)
+    both = sorted(
+        (h.household_number for key in "ab" for h in world.counties[key].households), reverse=True
+    )
+    client.force_login(county_user(world, Role.COUNTY_OFFICE))
+    assert listed(client.get(f"{LIST}?ordering=-household_number")) == county_a
+    assert listed(client.get(f"{LIST}?ordering=household_number")) == county_a[::-1]
+    township = [n for n in county_a if n[6:9] in ("000", "001")]  # villages of the first township
+    assert listed(client.get(f"{LIST}?region=431202100&ordering=-household_number")) == township
+    client.force_login(world.city_leader)
+    assert listed(client.get(f"{LIST}?ordering=-household_number")) == both
+    assert listed(client.get(f"{LIST}?region=431202&ordering=-household_number")) == county_a
+    assert listed(client.get(f"{LIST}?region=431221&ordering=household_number")) == sorted(
+        set(both) - set(county_a)
+    )
+
+
+def test_county_of_list_from_the_filter_or_a_one_county_scope(world):
+    from households.selectors import county_of_list
+
+    county = county_user(world, Role.COUNTY_OFFICE)
+    assert county_of_list(county) == "431202"
+    assert county_of_list(county, "431202100") == "431202"
+    assert county_of_list(county_user(world, Role.TOWNSHIP_OFFICE, "b")) == "431221"
+    city = world.city_leader
+    assert county_of_list(city) is None
+    assert county_of_list(city, "4312") is None
+    assert county_of_list(city, "431221") == "431221"
+    assert county_of_list(world.admin) is None
+
+
 def _hrefs(html: str) -> list[str]:
     import html as html_lib
     import re

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.db.models import Q
 
 from villages.codes import (
     LEVEL_PREFIX_LENGTH,
@@ -12,6 +13,8 @@ from villages.codes import (
     code_level,
     code_parent,
     code_prefix,
+    code_prefix_bounds,
+    code_under_q,
     normalize_code,
 )
 
@@ -115,3 +118,54 @@ def test_descendants_start_with_the_prefix(code):
     child_prefix = code_prefix(code)
     for ancestor in code_ancestors(code):
         assert child_prefix.startswith(code_prefix(ancestor))
+
+
+@pytest.mark.parametrize(
+    ("prefix", "bounds"),
+    [
+        ("43", ("43", "44")),
+        ("4312", ("4312", "4313")),
+        ("4319", ("4319", "4320")),  # carry into the previous digit
+        ("431299", ("431299", "431300")),
+        ("511722109", ("511722109", "511722110")),
+        ("09", ("09", "10")),  # a leading zero is kept
+        ("99", ("99", None)),  # nothing above the last province
+        ("999999999999", ("999999999999", None)),
+    ],
+)
+def test_code_prefix_bounds(prefix, bounds):
+    assert code_prefix_bounds(prefix) == bounds
+
+
+@pytest.mark.parametrize("bad", ["", "43a1", "４３", "4312%", "1234567890123"])
+def test_code_prefix_bounds_refuses_what_is_not_a_prefix(bad):
+    with pytest.raises(ValueError):
+        code_prefix_bounds(bad)
+
+
+def test_code_under_q_is_a_range_or_for_a_village_an_equality():
+    assert code_under_q("code", "4312") == Q(code__gte="4312", code__lt="4313")
+    assert code_under_q("code", "99") == Q(code__gte="99")
+    assert code_under_q("village__code", "431202100201") == Q(village__code="431202100201")
+
+
+@pytest.mark.django_db
+def test_code_under_q_selects_exactly_the_codes_that_start_with_the_prefix():
+    """Against PostgreSQL and its collation: the range and the prefix match agree."""
+    from villages.models import Region
+
+    codes = [
+        "430000000000", "431200000000", "431202000000", "431202100000", "431202100201",
+        "431209000000", "431210000000", "431299000000", "431300000000", "440000000000",
+        "990000000000", "999900000000",
+    ]  # fmt: skip
+    for code in codes:
+        Region.objects.get_or_create(
+            code=code,
+            defaults={"name": code, "level": code_level(code), "parent_id": code_parent(code)},
+        )
+    regions = Region.objects.filter(code__in=codes)
+    for prefix in ["43", "4312", "431202", "431202100", "431202100201", "4313", "99", "9999"]:
+        expected = sorted(c for c in codes if c.startswith(prefix))
+        got = sorted(regions.filter(code_under_q("code", prefix)).values_list("code", flat=True))
+        assert got == expected, prefix
