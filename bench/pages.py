@@ -136,6 +136,8 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=5)
     parser.add_argument("--level", choices=sorted(LEVELS), default="county",
                         help="list scope: the largest county, or the largest city")  # fmt: skip
+    parser.add_argument("--ordering", default="-household_number",
+                        help="the list's sort, as in its URL (default: -household_number)")  # fmt: skip
     args = parser.parse_args()
 
     import django
@@ -164,7 +166,7 @@ def main() -> int:
 
     client = _client_for(user)
     list_url = (
-        f"/households/?region={county.ljust(12, '0')}&status={status}&ordering=-household_number"
+        f"/households/?region={county.ljust(12, '0')}&status={status}&ordering={args.ordering}"
     )
     first = client.get(list_url, secure=True)
     if first.status_code != 200:

@@ -164,11 +164,12 @@ class Household(TimeStampedModel):
             models.Index(fields=["status", "village"], name="hh_status_village"),
             # The registry list: a region is a range of village codes, and this index returns
             # its households in the default order (village, household number), counts them by
-            # status, and serves other sorts by sorting its entries, without reading the table.
+            # status, and serves the other sorts of the list (every sortable column is in it)
+            # by sorting its entries, without reading the table.
             models.Index(
                 fields=["village", "household_number"],
                 name="hh_village_number",
-                include=["status", "id"],
+                include=["status", "id", "identified_year", "updated"],
                 condition=models.Q(is_deleted=False),
             ),
             # Sorted by household number within a county: the first six digits of the village

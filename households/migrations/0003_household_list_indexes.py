@@ -20,7 +20,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='household',
-            index=models.Index(condition=models.Q(('is_deleted', False)), fields=['village', 'household_number'], include=('status', 'id'), name='hh_village_number'),
+            index=models.Index(condition=models.Q(('is_deleted', False)), fields=['village', 'household_number'], include=('status', 'id', 'identified_year', 'updated'), name='hh_village_number'),
         ),
         migrations.AddIndex(
             model_name='household',
