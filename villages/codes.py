@@ -115,14 +115,18 @@ def code_prefix_bounds(prefix: str) -> tuple[str, str | None]:
 def code_under_q(field: str, prefix: str) -> Q:
     """Rows whose division code in ``field`` lies under the region with ``prefix``.
 
-    Written as a range rather than ``LIKE 'prefix%'`` for PostgreSQL's sake: a plain b-tree
-    index serves a range in any collation (LIKE needs the C collation or a pattern_ops
-    index), the range keeps an index on (code, …) usable for ORDER BY, and when a query holds
-    two such conditions on one column (the user's scope and a region filter) the planner
-    keeps the tighter bound instead of multiplying two selectivities, so its row estimates,
-    and with them its plans, stay right.
+    For a region key (``code``, or a path ending in ``__code``: a foreign key to Region), a
+    range rather than ``LIKE 'prefix%'``, for PostgreSQL's sake: the key's plain b-tree index
+    serves a range in any collation (LIKE needs the C collation or a pattern_ops index), the
+    range keeps an index on (village_code, …) usable for ORDER BY, and when a query holds two
+    such conditions on one column (the user's scope and a region filter) the planner keeps the
+    tighter bound instead of multiplying two selectivities, so its row estimates, and with
+    them its plans, stay right. Plain code columns (``division_code``, ``region_code`` …) carry
+    a varchar_pattern_ops index, which serves a prefix LIKE but not a range: they keep LIKE.
     """
     low, high = code_prefix_bounds(prefix)
+    if field != "code" and not field.endswith("__code"):
+        return Q(**{f"{field}__startswith": prefix})
     if len(prefix) == 12:
         return Q(**{field: prefix})
     if high is None:

@@ -147,6 +147,8 @@ def test_code_under_q_is_a_range_or_for_a_village_an_equality():
     assert code_under_q("code", "4312") == Q(code__gte="4312", code__lt="4313")
     assert code_under_q("code", "99") == Q(code__gte="99")
     assert code_under_q("village__code", "431202100201") == Q(village__code="431202100201")
+    # a plain code column keeps the prefix match its pattern_ops index serves
+    assert code_under_q("division_code", "4312") == Q(division_code__startswith="4312")
 
 
 @pytest.mark.django_db
