@@ -124,8 +124,8 @@ PAIRING_SHEET = SheetSpec(
                   note="可不填（新增的帮扶责任人记为“县”）；填写时更新帮扶责任人的信息。"),
         FieldSpec("position", "职务", max_length=50, note="可不填；填写时更新帮扶责任人的信息。"),
         FieldSpec("phone", "联系电话", "idtext", max_length=20, width=14,
-                  note="帮扶责任人的电话，可不填；填写时更新帮扶责任人的信息。同名同单位有两人时用它区分。"
-                       "脱敏的号码（含 *）不能导入。"),
+                  note="帮扶责任人的电话，可不填。同名同单位时用它区分：与系统中该帮扶责任人的电话不同的，"
+                       "视为另一人；系统中没有电话的，补上。脱敏的号码（含 *）不能导入。"),
         FieldSpec("head_name", "帮扶户主姓名", export_only=True, aliases=("户主姓名",),
                   note="仅供核对，导入时以户编号为准。"),
         _number("系统中已登记的户编号，须在您的管辖范围内；结对导入不新增贫困户。"),
@@ -505,7 +505,7 @@ class _PairingImporter(_Importer):
         for pairing in query.order_by("start_date", "id"):
             stored[pairing.household_id].append(pairing)
         counts = self.outcome.counts
-        self.new_cadres: dict[tuple, Cadre] = {}
+        self.new_cadres: dict[tuple, list[Cadre]] = {}
         self.cadre_updates: dict[int, tuple[Cadre, dict, set[str]]] = {}
         cadre_value_rows: dict[tuple, tuple[Any, int]] = {}  # (cadre key, field) → (value, row)
         self.creates: list[CadrePairing] = []
@@ -528,11 +528,14 @@ class _PairingImporter(_Importer):
             name, unit = values.get("cadre_name"), values.get("unit_name")
             if household is None or not start or not name or not unit:
                 continue
-            cadre, error = self.cadre_for(candidates, name, unit, phone, household.village_id)
+            paired = {p.cadre_id for p in stored[household.pk] if p.start_date == start}
+            cadre, error = self.cadre_for(
+                candidates, name, unit, phone, household.village_id, paired
+            )
             if error:
                 self.p(row, "cadre_name", error)
                 continue
-            cadre_key = cadre.pk or ("new", name, unit, cadre.division_code)
+            cadre_key = cadre.pk or ("new", id(cadre))
             # The cadre's own details: filled cells update them (and must agree across rows).
             conflict = False
             for field in ("unit_level", "position", "phone"):
@@ -595,7 +598,7 @@ class _PairingImporter(_Importer):
                 counts["pairings_updated"] += 1
             else:
                 counts["pairings_unchanged"] += 1
-        counts["cadres_new"] = len(self.new_cadres)
+        counts["cadres_new"] = sum(len(c) for c in self.new_cadres.values())
         counts["cadres_updated"] = len(self.cadre_updates)
         self.check_overlaps(stored, changed_households, rows_of)
 
@@ -624,27 +627,41 @@ class _PairingImporter(_Importer):
                            message % {"name": other.cadre.name,
                                       "start": other.start_date.isoformat()})  # fmt: skip
 
-    def cadre_for(self, candidates, name, unit, phone, village) -> tuple[Cadre | None, str]:
-        """The cadre a row names: same name and unit, helping in the household's county."""
-        found = [c for c in candidates.get((name, unit), ()) if c.division_code[:6] == village[:6]]
-        if len(found) > 1 and phone:
-            found = [c for c in found if c.phone == phone] or found
-        if len(found) > 1:
+    def cadre_for(
+        self, candidates, name, unit, phone, village, paired=()
+    ) -> tuple[Cadre | None, str]:
+        """The cadre a row names: same name and unit, helping in the household's county.
+
+        The phone tells namesakes apart: a cadre with another number is another person (a
+        cadre's number is changed in the system, not by an import); a cadre without one takes
+        the row's. Namesakes the row cannot tell apart are the one already in this pairing
+        (``paired``: the cadre ids of the household's pairings from the row's start date), so
+        a file imported once imports again unchanged. A cadre found nowhere is added in the
+        household's county.
+        """
+        county = _county(village)
+        pool = [c for c in candidates.get((name, unit), ()) if c.division_code[:6] == county[:6]]
+        pool += self.new_cadres.get((name, unit, county), [])
+        if phone:
+            exact = [c for c in pool if c.phone == phone]
+            if not exact:
+                exact = [c for c in pool if not c.phone]
+        else:
+            exact = pool
+        if len(exact) > 1:
+            exact = [c for c in exact if c.pk in paired] or exact
+        if len(exact) > 1:
             return None, _("有 %(n)s 名帮扶责任人同名且同单位，请填写联系电话以区分") % {
-                "n": len(found)
+                "n": len(exact)
             }
-        if found:
-            return found[0], ""
-        key = (name, unit, _county(village))
-        cadre = self.new_cadres.get(key)
-        if cadre is None:
-            cadre = self.new_cadres[key] = Cadre(
-                name=name, unit_name=unit, division_code=_county(village), unit_level="4"
-            )
+        if exact:
+            return exact[0], ""
+        cadre = Cadre(name=name, unit_name=unit, division_code=county, unit_level="4", phone=phone)
+        self.new_cadres.setdefault((name, unit, county), []).append(cadre)
         return cadre, ""
 
     def write(self) -> None:
-        cadres = list(self.new_cadres.values())
+        cadres = [c for same in self.new_cadres.values() for c in same]
         Cadre.objects.bulk_create(cadres)
         entries = [
             _entry(ChangeAction.CREATE, c, None, household_id=None, division_code=c.division_code)

@@ -500,3 +500,33 @@ def test_the_household_file_visit_sheet_imports_unchanged(world, tmp_path):
     book.save(path)
     outcome = visit_import(user_of(world), str(path), apply=True)
     assert outcome.ok and outcome.counts["visits_unchanged"] == 1 and len(outcome.counts) == 1
+
+
+def test_namesakes_with_different_phones_are_two_new_cadres(world):
+    a = county(world)
+    h = [x.household_number for x in a.households]
+    rows = [
+        ["吴九", "县教育局", "", "", "", h[2], datetime.date(2018, 1, 1), None, ""],
+        ["吴九", "县教育局", "", "", "13900000021", h[3], datetime.date(2018, 1, 1), None, ""],
+        ["吴九", "县教育局", "", "", "13900000022", h[4], datetime.date(2018, 1, 1), None, ""],
+    ]  # fmt: skip
+    outcome = pairing_import(
+        user_of(world), sheet_file("结对帮扶", PAIRING_HEADER, rows), apply=True
+    )
+    assert outcome.applied and outcome.counts["cadres_new"] == 2
+    # The row without a phone and the first with one are the same person.
+    phones = dict(
+        CadrePairing.objects.filter(cadre__name="吴九").values_list(
+            "household__household_number", "cadre__phone"
+        )
+    )
+    assert phones == {h[2]: "13900000021", h[3]: "13900000021", h[4]: "13900000022"}
+    # Imported again: the row without a phone is the 吴九 already paired with that household.
+    again = pairing_import(user_of(world), sheet_file("结对帮扶", PAIRING_HEADER, rows))
+    assert again.ok and again.counts["pairings_unchanged"] == 3
+    # A new row without a phone cannot say which 吴九 it means.
+    rows.append(["吴九", "县教育局", "", "", "", h[5], datetime.date(2018, 1, 1), None, ""])
+    again = pairing_import(user_of(world), sheet_file("结对帮扶", PAIRING_HEADER, rows))
+    assert [p.text() for p in again.problems] == [
+        "第 6 行 姓名：有 2 名帮扶责任人同名且同单位，请填写联系电话以区分",
+    ]
