@@ -45,6 +45,7 @@ __all__ = [
     "household_number_problems",
     "household_problems",
     "income_account",
+    "income_account_sql",
     "income_per_capita",
     "member_problems",
 ]
@@ -170,6 +171,39 @@ def income_account(
         household_size=household_size,
         per_capita_net=income_per_capita(net, household_size),
     )
+
+
+def income_account_sql(alias: str) -> dict[str, str]:
+    """The same formula as :func:`income_account`, as SQL over an ``AnnualIncome`` row.
+
+    ``alias`` names the income table in the query; the expressions are NULL when there is
+    no row (a LEFT JOIN that found nothing). The groups come from INCOME_COMPONENTS, so a
+    component added there is summed here too; per capita is rounded half away from zero to
+    the fen like income_per_capita (PostgreSQL's numeric ``round`` rounds halves away from
+    zero, as ROUND_HALF_UP does). Keys: the IncomeAccount fields but household_size.
+    tests/households/test_income_sql.py compares the two on boundary cases.
+    """
+
+    def column(name: str) -> str:
+        return f"COALESCE({alias}.{name}, 0)"
+
+    groups = {
+        group: " + ".join(column(n) for n, (g, _label) in INCOME_COMPONENTS.items() if g == group)
+        for group in ("wage", "business", "property", "transfer")
+    }
+    gross = " + ".join(f"({expr})" for expr in groups.values())
+    costs = column("business_costs")
+    net = f"({gross}) - {costs}"
+    per_capita = f"round(({net}) / NULLIF({alias}.household_size, 0), 2)"
+    present = f"{alias}.id IS NOT NULL"
+    expressions = {
+        **groups,
+        "gross": gross,
+        "costs": costs,
+        "net": net,
+        "per_capita_net": per_capita,
+    }
+    return {key: f"CASE WHEN {present} THEN {expr} END" for key, expr in expressions.items()}
 
 
 # --- Registration checks --------------------------------------------------------------------

@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
+from typing import Any
 
 from django.db import connection
 from django.db.models import QuerySet
@@ -42,7 +43,7 @@ from households.models import (
     HouseholdStatusChange,
     Member,
 )
-from households.rules import INCOME_COMPONENTS, income_account
+from households.rules import INCOME_COMPONENTS, income_account, income_account_sql
 from poverty.exceptions import BusinessRuleError
 from poverty.ledgers.base import (
     LedgerKind,
@@ -126,6 +127,35 @@ def status_as_of(current: str, changes: list[dict], year: int) -> str:
     if later:
         return later[0]["from_status"]
     return current
+
+
+def member_in_household_as_of_sql(alias: str) -> str:
+    """:func:`member_in_household_as_of` as a SQL condition over member ``alias``.
+
+    Parameter ``%(as_of_next)s``: 1 January of the year after (a date's year is after the
+    year exactly when the date is on or after it). tests/ledgers/test_exports.py compares
+    the two on every boundary.
+    """
+    joining = ", ".join(f"'{code}'" for code in sorted(JOINING))
+    return (
+        f"({alias}.birth_date IS NULL OR {alias}.birth_date < %(as_of_next)s) AND CASE "
+        f"WHEN NOT {alias}.is_active THEN "
+        f"({alias}.changed_on IS NOT NULL AND {alias}.changed_on >= %(as_of_next)s) "
+        f"WHEN {alias}.change_reason IN ({joining}) AND {alias}.changed_on IS NOT NULL "
+        f"THEN {alias}.changed_on < %(as_of_next)s ELSE TRUE END"
+    )
+
+
+def status_as_of_sql(household: str) -> str:
+    """:func:`status_as_of` as a SQL expression for household ``alias`` (``%(year)s``)."""
+    table = HouseholdStatusChange._meta.db_table
+    return (
+        f'COALESCE((SELECT c.to_status FROM "{table}" c WHERE c.household_id = {household}.id '
+        "AND c.year <= %(year)s ORDER BY c.changed_on DESC, c.id DESC LIMIT 1), "
+        f'(SELECT c.from_status FROM "{table}" c WHERE c.household_id = {household}.id '
+        "AND c.year > %(year)s AND c.from_status <> '' ORDER BY c.changed_on, c.id LIMIT 1), "
+        f"{household}.status)"
+    )
 
 
 # --- Reading households in batches ---------------------------------------------------------
@@ -274,33 +304,42 @@ def household_batches(
     extras: bool = True,
     member_values: Sequence[str] = MEMBER_VALUES,
 ) -> Iterator[Batch]:
-    """The households of ``queryset`` in batches of BATCH_SIZE, in its order.
+    """The households of ``queryset`` in batches of BATCH_SIZE, in its order (the next
+    batch read ahead: :func:`_prefetched`)."""
+    pks = list(queryset.values_list("pk", flat=True))
+    chunks = [pks[start : start + BATCH_SIZE] for start in range(0, len(pks), BATCH_SIZE)]
+    yield from _prefetched(
+        chunks,
+        lambda chunk: Batch(
+            chunk, year, members=members, extras=extras, member_values=member_values
+        ),
+    )
+
+
+def _prefetched(chunks: list[list[int]], read: Callable[[list[int]], Any]) -> Iterator[Any]:
+    """``read(chunk)`` for each chunk, in order; the next one is read ahead when possible.
 
     Outside a transaction the next batch is read on a second connection while the caller
     writes the current one, so the database's time overlaps the writer's. Inside one (tests,
     a request in ATOMIC_REQUESTS) a second connection would not see its rows: read in turn.
     """
-    pks = list(queryset.values_list("pk", flat=True))
-    chunks = [pks[start : start + BATCH_SIZE] for start in range(0, len(pks), BATCH_SIZE)]
     if len(chunks) < 2 or connection.in_atomic_block:
         for chunk in chunks:
-            yield Batch(chunk, year, members=members, extras=extras, member_values=member_values)
+            yield read(chunk)
         return
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger-read") as pool:
 
-        def read(chunk: list[int]) -> Batch:
+        def read_closing(chunk: list[int]):
             try:
-                return Batch(
-                    chunk, year, members=members, extras=extras, member_values=member_values
-                )
+                return read(chunk)
             finally:
                 connection.close()  # the thread's own: never left open if the caller stops
 
-        pending = pool.submit(read, chunks[0])
+        pending = pool.submit(read_closing, chunks[0])
         for index in range(len(chunks)):
             batch = pending.result()
             if index + 1 < len(chunks):
-                pending = pool.submit(read, chunks[index + 1])
+                pending = pool.submit(read_closing, chunks[index + 1])
             yield batch
 
 
@@ -366,54 +405,106 @@ ROSTER_COLUMNS = [
 ]  # fmt: skip
 
 
+def _bool_sql(expression: str) -> str:
+    """bool_text in SQL: 是 / 否 / blank for NULL."""
+    return f"CASE WHEN {expression} THEN '是' WHEN NOT {expression} THEN '否' ELSE '' END"
+
+
+def _roster_sql() -> str:
+    """One row per household in ROSTER_COLUMNS order (but the sequence number, the place
+    names, labels and masking, added in Python), as of ``%(year)s``: the members counted and
+    the head found by member_in_household_as_of_sql, the status by status_as_of_sql, the
+    income figures by households.rules.income_account_sql (the one formula, in SQL), the
+    cadre paired on 31 December. Reading a row costs less than building it from five
+    queries' dicts in Python (docs/PERFORMANCE.md, issue 8)."""
+    from assistance.models import Cadre, CadrePairing
+
+    acc, b = income_account_sql("i"), _bool_sql
+    water = "CASE WHEN g.water IN ('met', 'not_met') THEN g.water = 'met' ELSE h.has_safe_water END"
+    first_head = (
+        "(array_agg(m.{0} ORDER BY m.birth_date, m.id) FILTER (WHERE m.relation = '01'))[1]"
+    )
+    return f"""
+SELECT h.household_number, h.village_code, hd.head_name, hd.head_id, COALESCE(hd.n, 0),
+  {b("h.is_dangerous_house")}, {acc["per_capita_net"]}, {acc["gross"]}, {b(water)},
+  h.bank_name, h.bank_account, h.identification_standard, h.main_cause, h.other_causes,
+  {acc["wage"]}, {acc["business"]}, {acc["property"]}, {acc["transfer"]},
+  i.family_planning, i.dibao, i.tekun, i.pension, i.eco_compensation, i.transfer_other,
+  {acc["costs"]}, {acc["net"]}, i.property_dividend, i.property_other,
+  h.cultivated_land_mu, h.water_surface_mu, {b("h.in_cooperative")},
+  h.grain_to_green_mu, h.fruit_forest_mu, h.pasture_mu, h.forest_land_mu,
+  {b("h.has_production_power")}, {b("h.has_living_power")}, {b("h.has_broadcast_tv")},
+  h.distance_to_road_km, h.access_road, h.housing_area, {b("h.has_sanitary_toilet")},
+  h.fuel_type, h.house_grade, {b("h.led_by_enterprise")}, {b("h.led_by_entrepreneur")},
+  h.attribute, {status_as_of_sql("h")}, CASE WHEN h.exit_year <= %(year)s THEN h.exit_year END,
+  COALESCE(pc.name, ''), COALESCE(pc.unit_name, ''), h.phone, {b("h.is_relocated")}
+FROM unnest(%(pks)s::bigint[]) WITH ORDINALITY AS o(id, n)
+JOIN "{Household._meta.db_table}" h ON h.id = o.id
+LEFT JOIN "{AnnualIncome._meta.db_table}" i ON i.household_id = h.id AND i.year = %(year)s
+LEFT JOIN "{GuaranteeStatus._meta.db_table}" g ON g.household_id = h.id AND g.year = %(year)s
+LEFT JOIN LATERAL (
+  SELECT count(*) AS n, {first_head.format("name")} AS head_name,
+         {first_head.format("id_number")} AS head_id
+  FROM "{Member._meta.db_table}" m
+  WHERE m.household_id = h.id AND {member_in_household_as_of_sql("m")}
+) hd ON TRUE
+LEFT JOIN LATERAL (
+  SELECT c.name, c.unit_name FROM "{CadrePairing._meta.db_table}" p
+  JOIN "{Cadre._meta.db_table}" c ON c.id = p.cadre_id
+  WHERE p.household_id = h.id AND p.start_date <= %(day)s
+    AND (p.end_date IS NULL OR p.end_date >= %(day)s)
+  ORDER BY p.start_date DESC LIMIT 1
+) pc ON TRUE
+ORDER BY o.n
+"""
+
+
 def _roster_rows(params: LedgerParams, names: dict[str, str]) -> Iterator[tuple]:
     mask_id, mask_tel, mask_bank = _maskers(params.user)
     year = params.year
+    sql = _roster_sql()
+    values = {
+        "year": year,
+        "as_of_next": datetime.date(year + 1, 1, 1),
+        "day": datetime.date(year, 12, 31),
+    }
+
+    def read(chunk: list[int]) -> list[tuple]:
+        with connection.cursor() as cursor:
+            # PostgreSQL would JIT-compile this query (cost just above jit_above_cost):
+            # about 240 ms per batch, more than executing it.
+            cursor.execute("SET jit = off")
+            cursor.execute(sql, {**values, "pks": chunk})
+            rows = cursor.fetchall()
+            cursor.execute("RESET jit")
+            return rows
+
+    pks = list(households_for_export(params).values_list("pk", flat=True))
+    chunks = [pks[start : start + BATCH_SIZE] for start in range(0, len(pks), BATCH_SIZE)]
+    places: dict[str, tuple] = {}
     number = 0
-    batches = household_batches(
-        households_for_export(params), year, member_values=HEAD_MEMBER_VALUES
-    )
-    for batch in batches:
-        for h in batch.households:
-            pk = h["pk"]
-            members = [m for m in batch.members[pk] if member_in_household_as_of(m, year)]
-            head = next((m for m in members if m["relation"] == "01"), None)
-            acc = _account(batch.incomes.get(pk))
-            income = batch.incomes.get(pk) or {}
-            guarantee = batch.guarantees.get(pk)
-            water = (
-                guarantee["water"] == "met"
-                if guarantee and guarantee["water"] in ("met", "not_met")
-                else h["has_safe_water"]
-            )
-            pairing = batch.pairings.get(pk) or {}
+    for rows in _prefetched(chunks, read):
+        for (
+            household_number, village, head_name, head_id, size, dangerous, per_capita, gross,
+            water, bank_name, bank_account, standard, cause, others, *money, cultivated,
+            water_surface, cooperative, grain_to_green, fruit, pasture, forest, production,
+            living, tv, distance, road, area, toilet, fuel, grade, enterprise, entrepreneur,
+            attribute, status, exit_year, cadre, unit, phone, relocated,
+        ) in rows:  # fmt: skip
+            place = places.get(village)
+            if place is None:
+                place = places[village] = _place(names, village)
             number += 1
             yield (
-                number, *_place(names, h["village_id"]), h["household_number"],
-                head["name"] if head else "", mask_id(head["id_number"]) if head else "",
-                len(members), bool_text(h["is_dangerous_house"]),
-                acc.per_capita_net if acc else None, acc.gross if acc else None,
-                bool_text(water), year, h["bank_name"], mask_bank(h["bank_account"]),
-                STANDARD.get(h["identification_standard"], ""), CAUSE.get(h["main_cause"], ""),
-                "、".join(CAUSE.get(x, x) for x in h["other_causes"]),
-                acc.wage if acc else None, acc.business if acc else None,
-                acc.property if acc else None, acc.transfer if acc else None,
-                income.get("family_planning"), income.get("dibao"), income.get("tekun"),
-                income.get("pension"), income.get("eco_compensation"), income.get("transfer_other"),
-                acc.costs if acc else None, acc.net if acc else None,
-                income.get("property_dividend"), income.get("property_other"),
-                h["cultivated_land_mu"], h["water_surface_mu"], bool_text(h["in_cooperative"]),
-                h["grain_to_green_mu"], h["fruit_forest_mu"], h["pasture_mu"], h["forest_land_mu"],
-                bool_text(h["has_production_power"]), bool_text(h["has_living_power"]),
-                bool_text(h["has_broadcast_tv"]), h["distance_to_road_km"],
-                ROAD.get(h["access_road"], ""), h["housing_area"],
-                bool_text(h["has_sanitary_toilet"]), FUEL.get(h["fuel_type"], ""),
-                GRADE.get(h["house_grade"], ""), bool_text(h["led_by_enterprise"]),
-                bool_text(h["led_by_entrepreneur"]), ATTRIBUTE.get(h["attribute"], ""),
-                STATUS.get(status_as_of(h["status"], batch.changes[pk], year), ""),
-                h["exit_year"] if h["exit_year"] and h["exit_year"] <= year else None,
-                pairing.get("cadre__name", ""), pairing.get("cadre__unit_name", ""),
-                mask_tel(h["phone"]), bool_text(h["is_relocated"]),
+                number, *place, household_number, head_name or "",
+                mask_id(head_id) if head_id is not None else "", size, dangerous, per_capita,
+                gross, water, year, bank_name, mask_bank(bank_account), STANDARD.get(standard, ""),
+                CAUSE.get(cause, ""), "、".join(CAUSE.get(x, x) for x in others), *money,
+                cultivated, water_surface, cooperative, grain_to_green, fruit, pasture, forest,
+                production, living, tv, distance, ROAD.get(road, ""), area, toilet,
+                FUEL.get(fuel, ""), GRADE.get(grade, ""), enterprise, entrepreneur,
+                ATTRIBUTE.get(attribute, ""), STATUS.get(status, ""), exit_year, cadre, unit,
+                mask_tel(phone), relocated,
             )  # fmt: skip
 
 

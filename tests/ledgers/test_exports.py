@@ -152,6 +152,70 @@ def test_as_of_rules():
     assert status_as_of("poor", [], 2016) == "poor"
 
 
+def _d(text):
+    return datetime.date.fromisoformat(text) if text else None
+
+
+MEMBER_CASES = [
+    # (birth_date, is_active, change_reason, changed_on) around the year 2020
+    (None, True, "", None),
+    ("2020-12-31", True, "", None),  # born on the last day: counted
+    ("2021-01-01", True, "06", "2021-01-01"),  # born the day after: not
+    ("1970-01-01", False, "02", None),  # left, no date: not
+    ("1970-01-01", False, "02", "2020-12-31"),  # left within the year: not
+    ("1970-01-01", False, "03", "2021-01-01"),  # left after the year: still there
+    ("1990-05-01", True, "05", "2020-12-31"),  # married in within the year: counted
+    ("1990-05-01", True, "05", "2021-01-01"),  # married in after the year: not
+    ("1990-05-01", True, "07", None),  # joined, no date: counted
+    ("1990-05-01", True, "02", "2022-03-01"),  # a leaving reason while active: counted
+    ("2020-06-01", True, "06", "2020-06-01"),  # born and registered within the year
+]
+
+
+@pytest.mark.parametrize("year", [2019, 2020, 2021])
+def test_member_as_of_rule_in_sql_equals_the_python_rule(year):
+    """The roster counts members in SQL (member_in_household_as_of_sql): same answers."""
+    from django.db import connection
+
+    from households.ledgers.exports import member_in_household_as_of_sql
+
+    condition = member_in_household_as_of_sql("m")
+    for birth, active, reason, changed in MEMBER_CASES:
+        member = {"birth_date": _d(birth), "is_active": active, "change_reason": reason,
+                  "changed_on": _d(changed)}  # fmt: skip
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT " + condition + " FROM (SELECT %(b)s::date AS birth_date, %(a)s AS "
+                "is_active, %(r)s::varchar AS change_reason, %(c)s::date AS changed_on) m",
+                {"b": member["birth_date"], "a": active, "r": reason, "c": member["changed_on"],
+                 "as_of_next": datetime.date(year + 1, 1, 1)},
+            )  # fmt: skip
+            in_sql = cursor.fetchone()[0]
+        assert in_sql is member_in_household_as_of(member, year), (member, year)
+
+
+@pytest.mark.parametrize("year", [2015, 2016, 2017, 2018, 2019, 2020])
+def test_status_as_of_in_sql_equals_the_python_rule(world, year):
+    from django.db import connection
+
+    from households.ledgers.exports import status_as_of_sql
+
+    household = world.counties["a"].households[0]
+    changes = [(2016, "2016-03-01", "poor", "exited"), (2018, "2018-01-05", "exited", "returned"),
+               (2018, "2018-11-01", "returned", "exited"), (2019, "2019-06-01", "", "monitored")]  # fmt: skip
+    for change_year, day, before, after in changes:
+        HouseholdStatusChange.objects.create(household=household, year=change_year,
+                                             from_status=before, to_status=after,
+                                             changed_on=_d(day))  # fmt: skip
+    rows = [{"year": y, "from_status": b, "to_status": a} for y, _d2, b, a in changes]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {status_as_of_sql('h')} FROM households_household h WHERE h.id = %(pk)s",
+            {"pk": household.pk, "year": year},
+        )
+        assert cursor.fetchone()[0] == status_as_of(household.status, rows, year)
+
+
 def test_status_and_exit_year_as_of_the_year(world):
     household = world.counties["a"].households[0]
     HouseholdStatusChange.objects.create(household=household, year=2018, from_status="poor",
