@@ -172,6 +172,7 @@ def procedure_detail(user, procedure: Procedure, today: datetime.date | None = N
         verdict = (
             visible_to(user, HouseholdReadiness.objects.all())
             .filter(household_id=procedure.household_id, year=procedure.year)
+            .select_related("reason_set")
             .first()
         )
     deadline = procedure_deadline(procedure, records[0].acted_on if records else None)

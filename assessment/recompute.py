@@ -18,11 +18,13 @@ Python loops over regions.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import multiprocessing
 import os
 import queue
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -52,6 +54,7 @@ __all__ = [
     "RecomputeResult",
     "households_recompute",
     "rankings_recompute",
+    "reason_set_id",
     "recompute",
     "recompute_households",
     "region_verdicts_recompute",
@@ -131,9 +134,12 @@ WHERE {where} AND is_active
 
 _READINESS_COLUMNS = (
     "household_id, division_code, year, per_capita_net_income, monitor, eligible, outcome, "
-    "income_line, reasons"
+    "income_line, reason_set_id"
 )
 _FLAG_COLUMNS = "household_id, division_code, year, code, item, unconfirmed, params"
+_READINESS_TABLE = "assessment_householdreadiness"
+_FLAG_TABLE = "assessment_monitoringflag"
+_FRESH = "_fresh"  # suffix of the tables a full run fills before they replace the old ones
 _RANGE = "household_id > %(lo)s AND household_id <= %(hi)s"
 _IDS = "household_id = ANY(%(ids)s)"
 
@@ -168,10 +174,29 @@ class _Context:
         self._views: dict[tuple[str, int], object] = {}
         self._class_cache: dict[str, str] = {}
         self.reason_cache: dict = {}
+        # reason sets (see reason_set_id): JSON text → id, and those not yet written by this
+        # process (the writer adds them before the rows that use them)
+        self.reason_set_ids: dict[str, int] = {}
+        self.unsaved_reason_sets: dict[int, str] = {}
         self._infos: dict[tuple[str, int], _ViewInfo] = {}
         # (see _batch_compute) verdict parts shared by household-years with the same inputs
         self.verdict_memo: dict = {}
         self.flag_memo: dict = {}
+
+    def reason_set(self, text: str) -> int:
+        """The id of a reason set given as its JSON text (new ones are kept until written)."""
+        set_id = self.reason_set_ids.get(text)
+        if set_id is None:
+            if len(self.reason_set_ids) > _MEMO_LIMIT:
+                self.reason_set_ids.clear()
+            set_id = self.reason_set_ids[text] = reason_set_id(text)
+            self.unsaved_reason_sets[set_id] = text
+        return set_id
+
+    def take_unsaved_reason_sets(self) -> dict[int, str]:
+        unsaved = self.unsaved_reason_sets
+        self.unsaved_reason_sets = {}
+        return unsaved
 
     def region_class(self, code: str) -> str:
         county = code[:6]
@@ -204,8 +229,8 @@ class _ViewInfo:
     """What the fast path of ``_batch_compute`` reads of one place and year's standards: the
     same standard rows the rule functions resolve (household_exit._profile, monitoring)."""
 
-    __slots__ = ("can_exit_checked", "drop", "line", "line_text", "monitoring_line", "view",
-                 "with_checklist")  # fmt: skip
+    __slots__ = ("can_exit_checked", "drop", "line", "line_text", "monitoring_line",
+                 "school_ages", "view", "with_checklist")  # fmt: skip
 
     def __init__(self, view):
         from assessment.rules.household_exit import _profile
@@ -218,9 +243,34 @@ class _ViewInfo:
         self.line = None if profile.line is None else profile.line.value
         self.line_text = "" if self.line is None else str(self.line)
         self.with_checklist = bool(profile.checklist)
+        # compulsory-school ages: a member's age matters to the member checks only within them
+        self.school_ages = (
+            None
+            if profile.age_min is None or profile.age_max is None
+            else (profile.age_min.value, profile.age_max.value)
+        )
         line, drop = _standards(view)
         self.monitoring_line = None if line is None else line.value
         self.drop = None if drop is None else drop.value
+
+
+def _members_key(members, year: int, school_ages) -> tuple:
+    """What the member checks (household_exit._member_reasons) read of a household's members in
+    ``year``: the age and schooling of each member of compulsory-school age (their order does
+    not matter: the reasons give counts and sorted ages), how many are not insured and how
+    many have no insurance data. Households with the same key get the same member reasons, so
+    the latest year's verdicts can be shared between households too."""
+    school = []
+    uninsured = unknown = 0
+    for birth_year, status, insured in members:
+        if school_ages is not None and school_ages[0] <= year - birth_year <= school_ages[1]:
+            school.append((year - birth_year, status != _OUT_OF_SCHOOL))
+        if insured is None:
+            unknown += 1
+        elif not insured:
+            uninsured += 1
+    school.sort()
+    return tuple(school), uninsured, unknown
 
 
 def _household_facts(
@@ -342,6 +392,15 @@ def _reasons_json(reasons, cache: dict) -> str:
     return "[" + ",".join(parts) + "]"
 
 
+def reason_set_id(text: str) -> int:
+    """The id of a reason set (assessment.models.ReasonSet): a 64-bit hash of its JSON text, so
+    that every process assigns the same id without asking the database. (Two different lists
+    share an id with a probability of about n² / 2⁶⁵ for n distinct lists: ~10⁻¹³ for the few
+    thousand a registry produces.)"""
+    digest = hashlib.blake2b(text.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
 def _csv_text(value: str) -> str:
     """A text field of a CSV line, always quoted (JSON holds commas and quotes)."""
     return '"' + value.replace('"', '""') + '"'
@@ -350,16 +409,16 @@ def _csv_text(value: str) -> str:
 _MEMO_LIMIT = 200_000
 
 
-def _readiness_tail(verdict, cache: dict) -> str:
+def _readiness_tail(verdict, ctx: _Context) -> str:
     """The columns of a readiness line that do not depend on the income (see _batch_compute)."""
-    reasons = _reasons_json(verdict.reasons, cache) if verdict.reasons else "[]"
+    reasons = _reasons_json(verdict.reasons, ctx.reason_cache) if verdict.reasons else "[]"
     line = verdict.figures["line"]
     return ",".join(
         (
             "t" if verdict.eligible else "f",
             verdict.outcome,
             "" if line is None else str(line),
-            _csv_text(reasons),
+            str(ctx.reason_set(reasons)),
         )
     )
 
@@ -386,8 +445,8 @@ def _batch_compute(
 
     The verdicts are those of the pure rules (``household_exit_verdict`` and
     ``household_monitoring_flags``), worked out once per distinct set of inputs: household-years
-    of the same standards view with the same identified-year check, house grade, members,
-    guarantee states, checklist facts and the same side of the income line share their
+    of the same standards view with the same identified-year check, house grade, member facts
+    (``_members_key``), guarantee states, checklist facts and the same side of the income line share their
     readiness columns (the stored reasons leave the income, line and year out: ROW_FIGURES).
     Monitoring flags are shared the same way when no income flag is raised; a household-year
     below the monitoring line or with a sharp drop is judged by the rule function itself.
@@ -395,16 +454,12 @@ def _batch_compute(
     """
     readiness: list[str] = []
     flags: list[str] = []
-    cache = ctx.reason_cache
     memo = ctx.verdict_memo
     flag_memo = ctx.flag_memo
     if len(memo) > _MEMO_LIMIT:
         memo.clear()
     if len(flag_memo) > _MEMO_LIMIT:
         flag_memo.clear()
-    # The latest year's key holds the household's members: rarely shared beyond its batch, so
-    # kept for this batch only (memory stays flat as households grow).
-    latest_memo: dict = {}
     info_of = ctx.info
     for household_id, group in groupby(csv.reader(stream), itemgetter(0)):
         rows = list(group)
@@ -440,18 +495,17 @@ def _batch_compute(
                 side,
                 identified_key,
                 tuple(row[13:19]),
-                (row[5], tuple(household_members)) if latest else None,
+                (row[5], _members_key(household_members, year, info.school_ages))
+                if latest
+                else None,
                 tuple(row[6:10] + row[19:23]) if info.with_checklist else None,
             )
             facts = None
-            shared = latest_memo if latest else memo
-            tail = shared.get(key)
+            tail = memo.get(key)
             if tail is None:
                 facts = _household_facts(row, previous, household_members, latest,
                                          info.with_checklist)  # fmt: skip
-                tail = shared[key] = _readiness_tail(
-                    household_exit_verdict(facts, info.view), cache
-                )
+                tail = memo[key] = _readiness_tail(household_exit_verdict(facts, info.view), ctx)
             flag_tails = ()
             exit_year = row[3]
             if exit_year and int(exit_year) <= year:  # exited or monitored that year
@@ -495,9 +549,18 @@ def _batch_compute(
 
 
 def _batch_write(
-    batch: dict, prefix: str, year: int | None, readiness: list[tuple], flags: list[tuple]
+    batch: dict,
+    prefix: str,
+    year: int | None,
+    readiness: list[str],
+    flags: list[str],
+    reason_sets: dict[int, str],
+    fresh: bool = False,
 ) -> None:
-    """Replace the batch's rows: one DELETE and one COPY per table, in one transaction."""
+    """Replace the batch's rows: one DELETE and one COPY per table, in one transaction (after
+    adding the reason sets this process has not written yet). ``fresh``: a full run writing
+    into the empty tables that replace the old ones at the end (see _households_swap): no
+    DELETE."""
     if "ids" in batch:
         where = _IDS
     elif prefix:
@@ -510,10 +573,25 @@ def _batch_write(
     year_sql = "" if year is None else " AND year = %(year)s"
     params = {**batch, "year": year, "like": _like(prefix)}
     with transaction.atomic(), connection.cursor() as cursor:
-        for table in ("assessment_householdreadiness", "assessment_monitoringflag"):
-            cursor.execute(f"DELETE FROM {table} WHERE {where}{year_sql}", params)
-        _copy_in(cursor, "assessment_householdreadiness", _READINESS_COLUMNS, readiness)
-        _copy_in(cursor, "assessment_monitoringflag", _FLAG_COLUMNS, flags, "item")
+        _reason_sets_write(cursor, reason_sets)
+        suffix = _FRESH if fresh else ""
+        if not fresh:
+            for table in (_READINESS_TABLE, _FLAG_TABLE):
+                cursor.execute(f"DELETE FROM {table} WHERE {where}{year_sql}", params)
+        _copy_in(cursor, _READINESS_TABLE + suffix, _READINESS_COLUMNS, readiness)
+        _copy_in(cursor, _FLAG_TABLE + suffix, _FLAG_COLUMNS, flags, "item")
+
+
+def _reason_sets_write(cursor, reason_sets: dict[int, str]) -> None:
+    """Add reason sets that may be new (in id order: two workers never wait on each other)."""
+    if not reason_sets:
+        return
+    ids = sorted(reason_sets)
+    cursor.execute(
+        "INSERT INTO assessment_reasonset (id, reasons) "
+        "SELECT * FROM unnest(%s::bigint[], %s::jsonb[]) ON CONFLICT (id) DO NOTHING",
+        [ids, [reason_sets[i] for i in ids]],
+    )
 
 
 def _copy_in(cursor, table: str, columns: str, lines: list[str], not_null: str = "") -> None:
@@ -562,11 +640,16 @@ def households_recompute(
     context: _Context | None = None,
     pipeline: bool = True,
     workers: int | None = None,
+    swap: bool | None = None,
 ) -> RecomputeResult:
     """Readiness and monitoring flags of every household-year in scope, replaced batch by batch.
 
     With a region, the rows of that region's households are replaced; without one, the rows of
     each id range are (so rows of purged households disappear too).
+
+    ``swap`` (by default: for a full run — every household, every year — outside a
+    transaction): write every row into new empty tables and put them in place of the old ones
+    at the end (see _households_swap) instead of replacing the rows batch by batch.
 
     ``pipeline``: read the next batch and write the previous one in two helper threads (each
     with its own database connection) while this thread judges the current one, so that the
@@ -582,6 +665,10 @@ def households_recompute(
     prefix = code_prefix(region_code) if region_code else ""
     if workers is None:
         workers = int(getattr(settings, "ASSESSMENT_RECOMPUTE_WORKERS", 1))
+    if swap is None:
+        swap = not prefix and year is None and household_ids is None and context is None
+    if swap and pipeline and not connection.in_atomic_block and _swappable():
+        return _households_swap(progress, batch_size, workers)
     if (
         workers > 1
         and pipeline
@@ -597,7 +684,9 @@ def households_recompute(
     return result
 
 
-def _run_batches(ctx, prefix, year, batches, result, total, progress, pipeline) -> None:
+def _run_batches(
+    ctx, prefix, year, batches, result, total, progress, pipeline, fresh=False
+) -> None:
     """Judge and write the given batches: in this thread, or pipelined (see above)."""
 
     def account(count: int, readiness: list, flags: list) -> None:
@@ -611,7 +700,8 @@ def _run_batches(ctx, prefix, year, batches, result, total, progress, pipeline) 
         for batch, count in batches:
             members, stream = _batch_read(batch, prefix)
             readiness, flags = _batch_compute(ctx, members, stream, year)
-            _batch_write(batch, prefix, year, readiness, flags)
+            sets = ctx.take_unsaved_reason_sets()
+            _batch_write(batch, prefix, year, readiness, flags, sets, fresh)
             account(count, readiness, flags)
         return
 
@@ -657,7 +747,8 @@ def _run_batches(ctx, prefix, year, batches, result, total, progress, pipeline) 
                 break
             batch, count, members, stream = item
             readiness, flags = _batch_compute(ctx, members, stream, year)
-            writes.put((batch, prefix, year, readiness, flags))
+            sets = ctx.take_unsaved_reason_sets()
+            writes.put((batch, prefix, year, readiness, flags, sets, fresh))
             account(count, readiness, flags)
             if failures:
                 break
@@ -672,9 +763,12 @@ def _run_batches(ctx, prefix, year, batches, result, total, progress, pipeline) 
         raise failures[0]
 
 
-def _worker(ctx, prefix, year, batches, total, channel) -> None:
-    """A forked worker: its share of the batches, reporting each one to the parent."""
+def _worker(ctx, prefix, year, batches, total, channel, fresh=False, start=None) -> None:
+    """A forked worker: its share of the batches, reporting each one to the parent (after the
+    parent says ``start``, when given)."""
     try:
+        if start is not None and not start.wait(timeout=600):
+            raise RuntimeError("the recomputation did not start")
         result = RecomputeResult()
 
         def report(done: int, _total: int) -> None:
@@ -682,7 +776,7 @@ def _worker(ctx, prefix, year, batches, total, channel) -> None:
                 ("batch", result.households, result.household_years, result.flags, os.getpid())
             )
 
-        _run_batches(ctx, prefix, year, batches, result, total, report, True)
+        _run_batches(ctx, prefix, year, batches, result, total, report, True, fresh)
         channel.put(("done", 0, 0, 0, os.getpid()))
     except BaseException as exc:
         channel.put(("error", f"{type(exc).__name__}: {exc}", 0, 0, os.getpid()))
@@ -690,7 +784,11 @@ def _worker(ctx, prefix, year, batches, total, channel) -> None:
         connection.close()
 
 
-def _households_parallel(prefix, year, household_ids, progress, batch_size, workers):
+def _households_parallel(
+    prefix, year, household_ids, progress, batch_size, workers, fresh=False, started=None
+):
+    """The batches shared out between forked workers. ``started``: called in the parent once
+    the children exist and before they begin (a full run takes its lock there)."""
     from django.db import connections
 
     ctx = _Context()
@@ -701,14 +799,25 @@ def _households_parallel(prefix, year, household_ids, progress, batch_size, work
     connections.close_all()  # a forked child must not share the parent's connection
     fork = multiprocessing.get_context("fork")
     channel = fork.Queue()
+    start = fork.Event() if started is not None else None
     children = [
         fork.Process(
-            target=_worker, args=(ctx, prefix, year, batches[index::workers], total, channel)
+            target=_worker,
+            args=(ctx, prefix, year, batches[index::workers], total, channel, fresh, start),
         )
         for index in range(workers)
     ]
     for child in children:
         child.start()
+    if start is not None:
+        try:
+            started()
+        except BaseException:
+            for child in children:
+                child.terminate()
+                child.join()
+            raise
+        start.set()
     latest = [(0, 0, 0)] * workers
     pending = dict.fromkeys(range(workers))
     error = None
@@ -742,6 +851,131 @@ def _households_parallel(prefix, year, household_ids, progress, batch_size, work
     if error:
         raise RuntimeError(error)
     return result
+
+
+_INDEXES_SQL = """
+SELECT i.relname, pg_get_indexdef(x.indexrelid), c.conname, pg_get_constraintdef(c.oid)
+FROM pg_index x
+JOIN pg_class i ON i.oid = x.indexrelid
+LEFT JOIN pg_constraint c
+  ON c.conindid = x.indexrelid AND c.conrelid = x.indrelid AND c.contype IN ('p', 'u', 'x')
+WHERE x.indrelid = %s::regclass
+ORDER BY i.relname
+"""
+
+
+_INDEX_DEFINITION = re.compile(r"(CREATE (?:UNIQUE )?INDEX) \S+ ON (?:ONLY )?\S+ (USING .*)")
+
+
+def _swappable() -> bool:
+    """Whether the output tables can be replaced whole: nothing refers to them or hangs on them
+    (no foreign key either way, no trigger) that a new table would not carry over."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT (SELECT count(*) FROM pg_constraint WHERE contype = 'f' "
+            "        AND (conrelid = ANY(%(t)s::regclass[]) OR confrelid = ANY(%(t)s::regclass[])))"
+            " + (SELECT count(*) FROM pg_trigger "
+            "    WHERE tgrelid = ANY(%(t)s::regclass[]) AND NOT tgisinternal)",
+            {"t": [_READINESS_TABLE, _FLAG_TABLE]},
+        )
+        return cursor.fetchone()[0] == 0
+
+
+def _households_swap(progress, batch_size: int, workers: int) -> RecomputeResult:
+    """A full run: every row is written into new tables without indexes (``…_fresh``, made
+    LIKE the old ones: columns, defaults, checks, identity), whose indexes and keys are built
+    once at the end; then, in one transaction, the old tables are dropped and the new ones take
+    their names and the names of their indexes, keys and sequence.
+
+    Loading unindexed tables and indexing them once is several times cheaper than the batch
+    path's DELETE of every old row and COPY into indexed tables, and leaves no dead rows.
+    Readers see the old rows until the swap and all the new ones after it, never a mix. From
+    before the first batch is read until the swap, this run holds a SHARE lock on the old tables:
+    readers go on, but a recomputation of changed households waits for the swap and then writes
+    into the new tables (so no change made meanwhile is lost). A run that fails leaves the old
+    tables as they were (the next one drops the leftover new tables).
+    """
+    from django.db import DEFAULT_DB_ALIAS, connections
+
+    tables = (_READINESS_TABLE, _FLAG_TABLE)
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"DROP TABLE IF EXISTS {table}{_FRESH}")
+            cursor.execute(
+                f"CREATE TABLE {table}{_FRESH} (LIKE {table} INCLUDING ALL EXCLUDING INDEXES)"
+            )
+        # flag ids go on from the old table's sequence
+        cursor.execute(
+            "SELECT pg_get_serial_sequence(%s, 'id'), pg_get_serial_sequence(%s, 'id')",
+            [_FLAG_TABLE, _FLAG_TABLE + _FRESH],
+        )
+        old_sequence, new_sequence = cursor.fetchone()
+        cursor.execute(
+            f"SELECT setval(%s, (SELECT last_value FROM {old_sequence}))", [new_sequence]
+        )
+    swapper = connections.create_connection(DEFAULT_DB_ALIAS)
+
+    def lock() -> None:
+        swapper.set_autocommit(False)
+        with swapper.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {', '.join(tables)} IN SHARE MODE")
+
+    try:
+        if workers > 1 and not multiprocessing.current_process().daemon:
+            result = _households_parallel(
+                "", None, None, progress, batch_size, workers, fresh=True, started=lock
+            )
+        else:
+            lock()
+            result = RecomputeResult()
+            batches = list(_batches("", batch_size, None))
+            _run_batches(_Context(), "", None, batches, result, _households_total("", None),
+                         progress, True, True)  # fmt: skip
+        with swapper.cursor() as cursor:
+            _swap_tables(cursor, tables, old_sequence)
+        swapper.commit()
+    except BaseException:
+        if swapper.connection is not None:
+            swapper.rollback()
+        with connection.cursor() as cursor:
+            for table in tables:
+                cursor.execute(f"DROP TABLE IF EXISTS {table}{_FRESH}")
+        raise
+    finally:
+        swapper.close()
+    return result
+
+
+def _swap_tables(cursor, tables: tuple[str, ...], sequence: str) -> None:
+    """Index the new tables like the old ones, then put them in their place (one transaction)."""
+    # Building an index sorts the whole table: in memory rather than in temporary files.
+    cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+    renames = []
+    for table in tables:
+        fresh = table + _FRESH
+        cursor.execute(_INDEXES_SQL, [table])
+        for index, definition, constraint, constraint_definition in cursor.fetchall():
+            temporary = index[:57] + "_fresh"
+            if constraint:
+                cursor.execute(
+                    f"ALTER TABLE {fresh} ADD CONSTRAINT {temporary} {constraint_definition}"
+                )
+                renames.append(f"ALTER TABLE {table} RENAME CONSTRAINT {temporary} TO {constraint}")
+            else:
+                match = _INDEX_DEFINITION.fullmatch(definition)
+                cursor.execute(f"{match[1]} {temporary} ON {fresh} {match[2]}")
+                renames.append(f"ALTER INDEX {temporary} RENAME TO {index}")
+    # The old tables go: wait for the readers of the moment, not forever.
+    cursor.execute("SET LOCAL lock_timeout = '60s'")
+    for table in tables:
+        cursor.execute(f"DROP TABLE {table}")
+        cursor.execute(f"ALTER TABLE {table}{_FRESH} RENAME TO {table}")
+    for statement in renames:
+        cursor.execute(statement)
+    cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [_FLAG_TABLE])
+    current = cursor.fetchone()[0]
+    if current != sequence:
+        cursor.execute(f"ALTER SEQUENCE {current} RENAME TO {sequence.rpartition('.')[2]}")
 
 
 def _households_total(prefix: str, household_ids: list[int] | None) -> int:

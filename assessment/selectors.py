@@ -116,9 +116,9 @@ def whatif_run(payload) -> dict:
 def household_verdicts(user, household) -> dict:
     """The readiness rows (every year) and monitoring flags of a household the user may see."""
     readiness = list(
-        visible_to(user, HouseholdReadiness.objects.filter(household_id=household.pk)).order_by(
-            "-year"
-        )
+        visible_to(user, HouseholdReadiness.objects.filter(household_id=household.pk))
+        .select_related("reason_set")
+        .order_by("-year")
     )
     flags = list(
         visible_to(user, MonitoringFlag.objects.filter(household_id=household.pk)).order_by(

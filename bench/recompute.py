@@ -77,6 +77,7 @@ def _child(args: list[str]) -> tuple[dict, float]:
 
 def _setup() -> None:
     sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "poverty.settings")
     import django
 
     django.setup()
@@ -109,11 +110,12 @@ def child_small(count: int, workers: int) -> dict:
 
 
 def child_loop(sample: int) -> dict:
-    """The baseline: one household at a time through the ORM, the same rule functions."""
+    """The baseline: one household at a time through the ORM, the same rule functions (the
+    reason sets it has seen are remembered, as the set-based pass does)."""
     from django.db import connection, transaction
 
-    from assessment.models import HouseholdReadiness, MonitoringFlag
-    from assessment.recompute import _Context, _json
+    from assessment.models import HouseholdReadiness, MonitoringFlag, ReasonSet
+    from assessment.recompute import _Context, _json, reason_set_id
     from assessment.rules import HouseholdFacts, MemberFacts, household_assess
     from households.models import AnnualIncome, GuaranteeStatus, Household, Member
 
@@ -130,6 +132,15 @@ def child_loop(sample: int) -> dict:
     ctx = _Context()
     started = time.perf_counter()
     household_years = 0
+    reason_sets: set[int] = set()  # the sets this loop has made sure of
+
+    def reason_set(text: str) -> int:
+        set_id = reason_set_id(text)
+        if set_id not in reason_sets:
+            ReasonSet.objects.get_or_create(id=set_id, defaults={"reasons": json.loads(text)})
+            reason_sets.add(set_id)
+        return set_id
+
     for household_id in ids:
         household = Household.objects.get(pk=household_id)
         if household.is_deleted:
@@ -189,7 +200,7 @@ def child_loop(sample: int) -> dict:
                     outcome=verdict.outcome,
                     per_capita_net_income=facts.per_capita_net_income,
                     income_line=verdict.figures["line"],
-                    reasons=json.loads(_json([r.stored() for r in verdict.reasons])),
+                    reason_set_id=reason_set(_json([r.stored() for r in verdict.reasons])),
                     monitor=verdict.monitor,
                 )
             )

@@ -13,6 +13,7 @@ from assessment.models.standards import ChecklistItem, PolicyStandard
 from assessment.models.verdicts import (
     HouseholdReadiness,
     MonitoringFlag,
+    ReasonSet,
     RecomputeState,
     RegionReadiness,
     RegionStatistic,
@@ -30,6 +31,7 @@ __all__ = [
     "ProcedureStep",
     "RankingConfig",
     "RankingEntry",
+    "ReasonSet",
     "RecomputeState",
     "RegionReadiness",
     "RegionStatistic",

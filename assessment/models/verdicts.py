@@ -13,6 +13,7 @@ from villages.choices import RegionLevel
 __all__ = [
     "HouseholdReadiness",
     "MonitoringFlag",
+    "ReasonSet",
     "RecomputeState",
     "RegionReadiness",
     "RegionStatistic",
@@ -22,14 +23,35 @@ PATTERN_OPS = ["varchar_pattern_ops"]
 RATIO = {"max_digits": 9, "decimal_places": 6, "null": True, "blank": True}
 
 
+class ReasonSet(models.Model):
+    """One distinct list of stored reasons (assessment.rules.base.Reason.stored, without the
+    figures every readiness row holds in its own columns). 1.7 million readiness rows share a
+    few hundred such lists, so a row holds the id of its list instead of the JSON.
+
+    The id is a 64-bit hash of the list's JSON text (assessment.recompute.reason_set_id): the
+    recomputation assigns it without a lookup and adds the lists it has not seen yet. Rows are
+    never changed (the same id always means the same list)."""
+
+    id = models.BigIntegerField(primary_key=True)
+    reasons = models.JSONField(_("原因"), default=list)
+
+    class Meta:
+        verbose_name = _("原因组合")
+        verbose_name_plural = _("原因组合")
+
+    def __str__(self) -> str:
+        return str(self.id)
+
+
 class HouseholdReadiness(models.Model):
     """A household's exit readiness (退出达标情况) in one year: verdict and every reason.
 
     Written in bulk by assessment.recompute (COPY). Kept narrow for that: the key is the pair
     (household, year), the household link has no database constraint (no per-row trigger;
-    rows of a purged household go with the next recomputation of its id range), the reasons
-    are stored as codes and figures (assessment.rules.base.Reason.stored) and the time is a
-    database default.
+    rows of a purged household go with the next recomputation of its id range) and no index of
+    its own (the key starts with it), the reasons are a shared ReasonSet (codes and figures,
+    assessment.rules.base.Reason.stored) and the time is a database default. Readers that
+    show reasons select_related("reason_set").
     """
 
     scope_field = "division_code"
@@ -41,6 +63,7 @@ class HouseholdReadiness(models.Model):
         verbose_name=_("贫困户"),
         on_delete=models.DO_NOTHING,
         db_constraint=False,
+        db_index=False,
         related_name="+",
     )
     division_code = models.CharField(_("区划代码"), max_length=12)
@@ -53,7 +76,14 @@ class HouseholdReadiness(models.Model):
     income_line = models.DecimalField(
         _("对照标准"), max_digits=12, decimal_places=2, null=True, blank=True
     )
-    reasons = models.JSONField(_("原因"), default=list)
+    reason_set = models.ForeignKey(
+        ReasonSet,
+        verbose_name=_("原因"),
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
     monitor = models.BooleanField(_("纳入监测预警"), default=False)
     computed_at = models.DateTimeField(_("计算时间"), db_default=Now())
 
@@ -69,6 +99,11 @@ class HouseholdReadiness(models.Model):
 
     def __str__(self) -> str:
         return f"{self.household_id} {self.year} {self.outcome}"
+
+    @property
+    def reasons(self) -> list:
+        """The stored reasons (codes and figures) of this row."""
+        return self.reason_set.reasons
 
     def reason_list(self) -> list:
         """The stored reasons as rule Reasons (their ``message`` in the reader's language)."""
@@ -93,6 +128,7 @@ class MonitoringFlag(models.Model):
         verbose_name=_("贫困户"),
         on_delete=models.DO_NOTHING,
         db_constraint=False,
+        db_index=False,  # assess_flag_household_year starts with it
         related_name="+",
     )
     division_code = models.CharField(_("区划代码"), max_length=12)

@@ -214,7 +214,7 @@ def test_the_query_count_does_not_grow_with_the_households(scenario):
 def _readiness_rows() -> list[tuple]:
     return list(
         HouseholdReadiness.objects.order_by("household_id", "year").values_list(
-            "household_id", "year", "eligible", "outcome", "reasons", "monitor"
+            "household_id", "year", "eligible", "outcome", "reason_set__reasons", "monitor"
         )
     )
 
@@ -223,12 +223,14 @@ def _readiness_rows() -> list[tuple]:
 def test_forked_workers_write_the_same_rows_as_one_process():
     build_scenario()
     progress: list[tuple[int, int]] = []
-    one = households_recompute(batch_size=2, workers=1)
+    one = households_recompute(batch_size=2, workers=1, swap=False)
     expected = _readiness_rows()
     flags = MonitoringFlag.objects.count()
     HouseholdReadiness.objects.all().delete()
 
-    two = households_recompute(batch_size=2, workers=2, progress=lambda *a: progress.append(a))
+    two = households_recompute(
+        batch_size=2, workers=2, swap=False, progress=lambda *a: progress.append(a)
+    )
 
     assert (two.households, two.household_years, two.flags) == (
         one.households,
@@ -238,3 +240,95 @@ def test_forked_workers_write_the_same_rows_as_one_process():
     assert _readiness_rows() == expected
     assert MonitoringFlag.objects.count() == flags
     assert progress[-1] == (one.households, one.households)
+
+
+def _flag_rows() -> list[tuple]:
+    return list(
+        MonitoringFlag.objects.order_by("household_id", "year", "code").values_list(
+            "household_id", "division_code", "year", "code", "item", "unconfirmed", "params"
+        )
+    )
+
+
+def _schema() -> dict:
+    """What Django and the readers rely on: table, columns and defaults, indexes, keys and
+    checks by name, the flags' id sequence."""
+    tables = ["assessment_householdreadiness", "assessment_monitoringflag"]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT table_name, column_name, data_type, is_nullable, column_default, is_identity "
+            "FROM information_schema.columns WHERE table_name = ANY(%s) "
+            "ORDER BY table_name, ordinal_position",
+            [tables],
+        )
+        columns = cursor.fetchall()
+        cursor.execute(
+            "SELECT tablename, indexname, indexdef FROM pg_indexes WHERE tablename = ANY(%s) "
+            "ORDER BY 1, 2",
+            [tables],
+        )
+        indexes = cursor.fetchall()
+        cursor.execute(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) "
+            "FROM pg_constraint WHERE conrelid = ANY(%s::regclass[]) ORDER BY 1, 2",
+            [tables],
+        )
+        constraints = cursor.fetchall()
+        cursor.execute("SELECT pg_get_serial_sequence('assessment_monitoringflag', 'id')")
+        sequence = cursor.fetchone()[0]
+        cursor.execute("SELECT count(*) FROM pg_class WHERE relname LIKE '%%\\_fresh%%'")
+        leftovers = cursor.fetchone()[0]
+    return {
+        "columns": columns,
+        "indexes": indexes,
+        "constraints": constraints,
+        "sequence": sequence,
+        "leftovers": leftovers,
+    }
+
+
+def _table_oid() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 'assessment_householdreadiness'::regclass::oid")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_full_run_puts_new_tables_in_place_with_the_same_rows_and_schema():
+    build_scenario()
+    households_recompute(batch_size=2, workers=1, swap=False)
+    expected, flags, schema = _readiness_rows(), _flag_rows(), _schema()
+    assert flags and schema["leftovers"] == 0
+    for workers in (1, 2):
+        before = _table_oid()
+        last_flag = MonitoringFlag.objects.order_by("-id").values_list("id", flat=True)[0]
+
+        households_recompute(batch_size=2, workers=workers)  # every household: swapped
+
+        assert _table_oid() != before  # a new table took the old one's place
+        assert _readiness_rows() == expected
+        assert _flag_rows() == flags
+        assert _schema() == schema
+        assert MonitoringFlag.objects.order_by("id").values_list("id", flat=True)[0] > last_flag
+    before = _table_oid()
+    households_recompute(batch_size=2, workers=1, swap=False)
+    assert _table_oid() == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_full_run_that_fails_leaves_the_old_tables(monkeypatch):
+    from assessment import recompute as module
+
+    build_scenario()
+    households_recompute(batch_size=2, workers=1)
+    expected, schema, before = _readiness_rows(), _schema(), _table_oid()
+
+    def fail(cursor, tables, sequence):
+        cursor.execute("DROP TABLE assessment_householdreadiness")
+        raise RuntimeError("stop")
+
+    monkeypatch.setattr(module, "_swap_tables", fail)
+    with pytest.raises(RuntimeError, match="stop"):
+        households_recompute(batch_size=2, workers=1)
+
+    assert (_readiness_rows(), _schema(), _table_oid()) == (expected, schema, before)
