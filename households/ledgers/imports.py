@@ -19,6 +19,7 @@ import gc
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import IO, Any
 
 from django.core.exceptions import ValidationError
@@ -92,6 +93,17 @@ class ReadSheet:
     # (Excel row number, unused — None, the user's own cells): for the error workbook
     rows: list[tuple[int, Any, list[Any]]] = field(default_factory=list)
     parsed: dict[int, dict[str, Any]] = field(default_factory=dict)  # row → values
+    row_count: int = 0  # data rows, when ``rows`` is not kept
+    # Reads the sheet's cells again (the household import keeps only the parsed values while
+    # it checks and writes; the user's own cells are needed only for an error workbook).
+    reload: Callable[[], list[list[Any]]] | None = None
+
+    def user_rows(self) -> list[tuple[int, Any, list[Any]]]:
+        """(Excel row number, None, the user's cells) of every data row, as in the file."""
+        if self.rows or self.reload is None:
+            return self.rows
+        reader = SheetReader(self.reader.name, self.reload(), self.reader.columns)
+        return [(number, None, row) for number, row in reader.data_rows()]
 
 
 @dataclass
@@ -112,7 +124,7 @@ class ImportOutcome:
             "counts": dict(self.counts),
             "problem_count": len(self.problems),
             "problems": [f"{p.sheet} {p.text()}" for p in self.problems[:limit]],
-            "sheets": {s.spec.name: len(s.rows) for s in self.sheets},
+            "sheets": {s.spec.name: s.row_count or len(s.rows) for s in self.sheets},
         }
 
 
@@ -150,6 +162,8 @@ def _read(book, outcome: ImportOutcome) -> dict[str, ReadSheet]:
         if best is not None:
             found[best.spec.key] = best
             claimed.add(name)
+    for read in found.values():
+        read.reload = partial(_sheet_cells, book, read.reader.name)
     if not found:
         outcome.problems.append(
             Problem(
@@ -174,6 +188,10 @@ def _read(book, outcome: ImportOutcome) -> dict[str, ReadSheet]:
     return found
 
 
+def _sheet_cells(book, name: str) -> list[list[Any]]:
+    return book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+
+
 def _parse(read: ReadSheet, outcome: ImportOutcome) -> None:
     """Parse every data row of the sheet by its columns' kinds; problems go to ``outcome``.
 
@@ -194,8 +212,9 @@ def _parse(read: ReadSheet, outcome: ImportOutcome) -> None:
         header = reader.header_of(f.key)
         plan.append((f.key, columns[f.key], f.from_cell, memo, f.required, blank, header))
     problems, name, empty = outcome.problems, reader.name, _("不能为空")
+    count = 0
     for row_number, row in reader.data_rows():
-        read.rows.append((row_number, None, row))
+        count += 1
         width = len(row)
         values: dict[str, Any] = {}
         for key, index, parse, memo, required, blank, header in plan:
@@ -219,6 +238,11 @@ def _parse(read: ReadSheet, outcome: ImportOutcome) -> None:
                 continue
             values[key] = value
         read.parsed[row_number] = values
+    read.row_count = count
+    if read.reload is not None:  # the cells are read again for an error workbook
+        reader.rows = []
+    else:
+        read.rows = [(number, None, row) for number, row in reader.data_rows()]
 
 
 # --- Checking against the database ------------------------------------------------------------
@@ -642,11 +666,22 @@ class _Importer:
                 self.counts[f"{counter}_unchanged"] += 1
 
     def check(self) -> None:
+        """Check every sheet in turn; a sheet's parsed values are let go once it is checked
+        (what will be written lives on as model instances), so they are never all held."""
         self.load_existing()
         self.check_households()
+        self._done("households")
         self.check_members()
+        self._done("members")
         self._yearly("incomes", AnnualIncome, self.income_writes, "incomes")
+        self._done("incomes")
         self._yearly("guarantees", GuaranteeStatus, self.guarantee_writes, "guarantees")
+        self._done("guarantees")
+
+    def _done(self, key: str) -> None:
+        read = self.sheets.get(key)
+        if read is not None:
+            read.parsed = {}
 
     # -- writing --------------------------------------------------------------------------
 
@@ -873,7 +908,8 @@ def import_error_workbook(outcome: ImportOutcome, target) -> None:
         for read in outcome.sheets:
             match = read.reader.match
             headers = match.headers if match else []
-            width = max([len(headers), *(len(r) for _n, _v, r in read.rows)] or [0])
+            user_rows = read.user_rows()
+            width = max([len(headers), *(len(r) for _n, _v, r in user_rows)] or [0])
             columns = [Column(h or "", "text") for h in headers] + [Column("", "text")] * (
                 width - len(headers)
             )
@@ -884,6 +920,6 @@ def import_error_workbook(outcome: ImportOutcome, target) -> None:
                     *([""] * (width - len(row))),
                     "；".join(by_row.get((read.reader.name, n), [])),
                 )
-                for n, _values, row in read.rows
+                for n, _values, row in user_rows
             )
             book.write_sheet(read.reader.name, columns, rows)
