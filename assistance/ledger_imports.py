@@ -315,7 +315,9 @@ class _Importer:
         numbers = sorted(
             {v["household_number"] for v in self.read.parsed.values() if v.get("household_number")}
         )
-        queryset = Household.objects.filter(household_number__in=numbers)
+        queryset = Household.objects.filter(household_number__in=numbers).only(
+            "id", "household_number", "village_id", "is_deleted"
+        )
         if self.lock:
             queryset = queryset.select_for_update()
         self.households = {h.household_number: h for h in queryset}
