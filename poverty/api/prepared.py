@@ -77,7 +77,7 @@ class PreparedValues:
     def __init__(self, queryset: QuerySet, slots: Mapping[str, object]):
         query = queryset.query
         self.using = queryset.db
-        self.compiler = compiler = query.get_compiler(self.using)
+        compiler = query.get_compiler(self.using)
         self.names = (
             list(query.selected)
             if query.selected
@@ -103,7 +103,12 @@ class PreparedValues:
                 raise ValueError(f"slot {name!r} is not a parameter of the compiled query")
             self.positions += [(name, index) for index in found]
         fields = [selected[0] for selected in compiler.select[: compiler.col_count]]
-        self.converters = compiler.get_converters(fields) if self.sql is not None else {}
+        converters = compiler.get_converters(fields) if self.sql is not None else {}
+        # Only what running it needs: no compiler or query (a few hundred shapes per process).
+        self.converters = [
+            (position, tuple(functions), expression)
+            for position, (functions, expression) in converters.items()
+        ]
 
     def fetch(self, values: Mapping[str, object]) -> list[dict]:
         if self.sql is None:
@@ -116,7 +121,14 @@ class PreparedValues:
             cursor.execute(self.sql, params)
             rows = cursor.fetchall()
         if self.converters:
-            rows = self.compiler.apply_converters(rows, self.converters)
+            connection = connections[self.using]
+            rows = [list(row) for row in rows]
+            for row in rows:
+                for position, functions, expression in self.converters:
+                    value = row[position]
+                    for function in functions:
+                        value = function(value, expression, connection)
+                    row[position] = value
         names = self.names
         return [dict(zip(names, row)) for row in rows]  # noqa: B905 (as long by construction)
 
