@@ -105,10 +105,10 @@ WITH hh AS (
 ), y AS (
     SELECT coalesce(i.household_id, g.household_id) AS household_id,
            coalesce(i.year, g.year) AS year, i.per_capita_net_income, i.net_income,
-           g.food, g.clothing, g.education, g.medical, g.housing, g.water,
+           i.household_size, g.food, g.clothing, g.education, g.medical, g.housing, g.water,
            g.water_litres_per_day, g.water_quality_ok, g.water_trip_minutes,
            g.water_reliability_pct
-    FROM (SELECT household_id, year, per_capita_net_income, net_income
+    FROM (SELECT household_id, year, per_capita_net_income, net_income, household_size
           FROM households_annualincome WHERE {where}) i
     FULL JOIN (SELECT household_id, year, food, clothing, education, medical, housing, water,
                       water_litres_per_day, water_quality_ok, water_trip_minutes,
@@ -120,7 +120,8 @@ SELECT hh.id, hh.village_code, hh.identified_year, hh.exit_year, hh.status, hh.h
        hh.has_living_power, hh.has_broadcast_tv, hh.has_production_power, hh.has_sanitary_toilet,
        y.year, y.per_capita_net_income, y.net_income,
        y.food, y.clothing, y.education, y.medical, y.housing, y.water,
-       y.water_litres_per_day, y.water_quality_ok, y.water_trip_minutes, y.water_reliability_pct
+       y.water_litres_per_day, y.water_quality_ok, y.water_trip_minutes, y.water_reliability_pct,
+       y.household_size
 FROM hh JOIN y ON y.household_id = hh.id
 ORDER BY hh.id, y.year
 """
@@ -134,7 +135,7 @@ WHERE {where} AND is_active
 
 _READINESS_COLUMNS = (
     "household_id, division_code, year, per_capita_net_income, monitor, eligible, outcome, "
-    "income_line, reason_set_id"
+    "income_line, reason_set_id, household_size, guarantees_met"
 )
 _FLAG_COLUMNS = "household_id, division_code, year, code, item, unconfirmed, params"
 _READINESS_TABLE = "assessment_householdreadiness"
@@ -158,6 +159,8 @@ def _decimal(text: str) -> Decimal | None:
 
 _json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=float).encode
 _NO_FACTS: dict = {}
+# a guarantee record whose six items are all in these states counts as met in the statistics
+_MET_STATES = frozenset({"met", "not_applicable"})
 _ALL_MET_ROW = ("met",) * 6
 _GUARANTEE_MAPS: dict[tuple, MappingProxyType] = {}
 
@@ -541,7 +544,10 @@ def _batch_compute(
                             household_monitoring_flags(facts, info.view)
                         )
             head = f"{household_id},{code},{year_text}"
-            readiness.append(f"{head},{income_text},{'t' if flag_tails else 'f'},{tail}\n")
+            met = "t" if _MET_STATES.issuperset(row[13:19]) else "f"
+            readiness.append(
+                f"{head},{income_text},{'t' if flag_tails else 'f'},{tail},{row[23]},{met}\n"
+            )
             for flag_tail in flag_tails:
                 flags.append(f"{head},{flag_tail}\n")
             previous = row
@@ -1023,19 +1029,14 @@ hy AS (
 ),
 rows AS (
     SELECT hy.village_code, hy.year, hy.exited,
-           coalesce(i.household_size, hy.members) AS size,
+           coalesce(r.household_size, hy.members) AS size,
            r.household_id IS NOT NULL AS assessed,
            coalesce(r.eligible, false) AS eligible,
            coalesce(r.monitor, false) AS monitor,
-           coalesce(g.food IN ('met', 'not_applicable') AND g.clothing IN ('met', 'not_applicable')
-               AND g.education IN ('met', 'not_applicable') AND g.medical IN ('met', 'not_applicable')
-               AND g.housing IN ('met', 'not_applicable') AND g.water IN ('met', 'not_applicable'),
-               false) AS guaranteed,
+           coalesce(r.guarantees_met, false) AS guaranteed,
            coalesce(p.first_day <= hy.year_end AND p.last_day >= hy.year_end, false) AS paired,
            v.household_id IS NOT NULL AS visited
     FROM hy
-    LEFT JOIN households_annualincome i ON i.household_id = hy.id AND i.year = hy.year
-    LEFT JOIN households_guaranteestatus g ON g.household_id = hy.id AND g.year = hy.year
     LEFT JOIN assessment_householdreadiness r ON r.household_id = hy.id AND r.year = hy.year
     LEFT JOIN pairs p ON p.household_id = hy.id
     LEFT JOIN visits v ON v.household_id = hy.id AND v.year = hy.year

@@ -85,6 +85,10 @@ class HouseholdReadiness(models.Model):
         related_name="+",
     )
     monitor = models.BooleanField(_("纳入监测预警"), default=False)
+    # Inputs of the region statistics, copied from the year's income and guarantee records by
+    # the same pass, so that the statistics read one table (assessment.recompute).
+    household_size = models.PositiveSmallIntegerField(_("家庭人口数"), null=True, blank=True)
+    guarantees_met = models.BooleanField(_("两不愁三保障均达标"), default=False)
     computed_at = models.DateTimeField(_("计算时间"), db_default=Now())
 
     class Meta:

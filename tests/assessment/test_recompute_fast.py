@@ -65,9 +65,10 @@ def _household(rng: random.Random, household_id: int) -> tuple[list[list[str]], 
         else:
             states = [rng.choice(STATES[:4]) for _ in range(6)]
         water = [rng.choice(["", "35", "40", "60.5"]), rng.choice(["t", "f", ""]), "", ""]
+        size = rng.choice(["", "1", "4", "7"])
         rows.append(
             [str(household_id), code, identified, exit_year, status, grade, *flags, str(year),
-             _income(rng), _income(rng), *states, *water]
+             _income(rng), _income(rng), *states, *water, size]
         )  # fmt: skip
     members = [
         (rng.randint(1940, 2018), rng.choice(["01", "02", "03", None]), rng.choice([True, False, None]))
@@ -97,7 +98,9 @@ def _plain(ctx, members, text, only_year):
                     [household_id, row[1], str(year), row[11], "t" if verdict.monitor else "f",
                      "t" if verdict.eligible else "f", verdict.outcome,
                      "" if line is None else str(line),
-                     _reasons_json(verdict.reasons, cache) if verdict.reasons else "[]"]
+                     _reasons_json(verdict.reasons, cache) if verdict.reasons else "[]",
+                     row[23],  # the household size of the income record
+                     "t" if all(s in ("met", "not_applicable") for s in row[13:19]) else "f"]
                 )  # fmt: skip
                 for flag in verdict.monitor_flags:
                     flags.append(
@@ -146,7 +149,7 @@ def _cases(seed: int, households: int):
 
 def _with_set_ids(rows: list[list[str]]) -> list[list[str]]:
     """The expected readiness rows as written: the reasons' JSON replaced by its set id."""
-    return [[*row[:8], str(reason_set_id(row[8]))] for row in rows]
+    return [[*row[:8], str(reason_set_id(row[8])), *row[9:]] for row in rows]
 
 
 def _context():
