@@ -172,15 +172,18 @@ class Household(TimeStampedModel):
                 include=["status", "id", "identified_year", "updated"],
                 condition=models.Q(is_deleted=False),
             ),
-            # Sorted by household number within a county: the first six digits of the village
-            # code, then the number, so a page is read straight off the index (the list adds
-            # the implied condition; see households.selectors.in_county_hint).
-            models.Index(
-                Substr("village", 1, 6),
-                F("household_number"),
-                name="hh_county_number",
-                include=["village", "status", "id"],
-                condition=models.Q(is_deleted=False),
+            # Sorted by household number within a county (city): the first six (four) digits
+            # of the village code, then the number, so a page is read straight off the index
+            # (the list adds the implied condition; see households.selectors.in_region_hint).
+            *(
+                models.Index(
+                    Substr("village", 1, length),
+                    F("household_number"),
+                    name=name,
+                    include=["village", "status", "id"],
+                    condition=models.Q(is_deleted=False),
+                )
+                for length, name in ((6, "hh_county_number"), (4, "hh_city_number"))
             ),
             models.Index(fields=["updated"], name="hh_updated"),
         ]

@@ -9,12 +9,12 @@ from households.models import AnnualIncome, GuaranteeStatus, Household, Member
 from poverty.scoping import get_for_user, region_prefixes, visible_to
 
 __all__ = [
-    "county_of_list",
     "household_detail",
     "household_get_for_user",
     "household_list",
     "household_rows",
-    "in_county_hint",
+    "in_region_hint",
+    "list_region_prefix",
     "member_list",
     "region_cascade",
     "village_choices_for_user",
@@ -171,27 +171,32 @@ def village_choices_for_user(user) -> QuerySet:
     return villages.filter(condition)
 
 
-def county_of_list(user, region: str = "") -> str | None:
-    """The one county (6-digit prefix) a household list lies in, if it lies in one.
+#: Lengths of the village-code prefixes with an index sorted by household number within them
+#: (hh_county_number, hh_city_number in households.models), longest first.
+NUMBER_ORDER_PREFIXES = (6, 4)
 
-    From the region filter when it names a county or a smaller region, otherwise from the
-    user's scope when every region of it is in the same county.
+
+def list_region_prefix(user, region: str = "") -> str | None:
+    """The county (6 digits), else the city (4), that a household list lies in, if one.
+
+    From the region filter when it names such a region or a smaller one, otherwise from the
+    user's scope when every region of it lies in the same county (or city).
     """
-    if len(region) >= 6:
-        return region[:6]
-    prefixes = region_prefixes(user)
-    counties = {prefix[:6] for prefix in prefixes or []}
-    if len(counties) == 1 and all(len(prefix) >= 6 for prefix in prefixes):
-        return counties.pop()
+    prefixes = [region] if region else region_prefixes(user) or []
+    for length in NUMBER_ORDER_PREFIXES:
+        heads = {prefix[:length] for prefix in prefixes if len(prefix) >= length}
+        if prefixes and len(heads) == 1 and all(len(prefix) >= length for prefix in prefixes):
+            return heads.pop()
     return None
 
 
-def in_county_hint(queryset: QuerySet, county: str) -> QuerySet:
-    """Add the condition "first six digits of the village code = county" to a household query.
+def in_region_hint(queryset: QuerySet, prefix: str) -> QuerySet:
+    """Add "the first len(prefix) digits of the village code = prefix" to a household query.
 
     It is implied by the region conditions already there (scope and filter), so the rows do
     not change; it lets PostgreSQL read a page sorted by household number off the index
-    hh_county_number (a few dozen index entries) instead of sorting every household of the
-    county, and PostgreSQL's estimates cannot tell that it is implied, so it must come from here.
+    hh_county_number or hh_city_number (a few dozen entries) instead of sorting every
+    household of the region. PostgreSQL cannot tell that a range implies it, so it must come
+    from here.
     """
-    return queryset.alias(county_code=Substr("village", 1, 6)).filter(county_code=county)
+    return queryset.alias(region_head=Substr("village", 1, len(prefix))).filter(region_head=prefix)

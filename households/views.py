@@ -42,10 +42,10 @@ from households.forms import (
 from households.models import Household, Member
 from households.rules import INCOME_COMPONENTS, income_account
 from households.selectors import (
-    county_of_list,
     household_detail,
     household_rows,
-    in_county_hint,
+    in_region_hint,
+    list_region_prefix,
     region_cascade,
     village_choices_for_user,
 )
@@ -98,8 +98,8 @@ INDEX_ORDERS = frozenset(
         ("-village",),
     }
 )
-#: Sort keys that the index hh_county_number returns in order within one county.
-COUNTY_INDEX_ORDERS = frozenset({("household_number",), ("-household_number",)})
+#: Sort keys that hh_county_number / hh_city_number return in order within a county / city.
+NUMBER_ORDERS = frozenset({("household_number",), ("-household_number",)})
 #: Roles that may see and restore deleted households (DOMAIN.md §16: the county office).
 RESTORE_ROLES = frozenset({Role.COUNTY_OFFICE, Role.ADMIN})
 
@@ -211,9 +211,9 @@ class HouseholdListView(ScopedViewMixin, TemplateView):
         offset = (number - 1) * size
         order = tuple(keys or DEFAULT_ORDER)
         page_query = filtered
-        county = county_of_list(user, cleaned.get("region") or "")
-        if order in COUNTY_INDEX_ORDERS and county:
-            page_query = in_county_hint(filtered, county)
+        head = list_region_prefix(user, cleaned.get("region") or "")
+        if order in NUMBER_ORDERS and head:
+            page_query = in_region_hint(filtered, head)
         index_ordered = order in INDEX_ORDERS or page_query is not filtered
         ordered = page_query.order_by(
             *_sort_expressions(keys, sort_in_memory=total <= SORT_ROWS_LIMIT and not index_ordered)

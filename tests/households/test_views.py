@@ -195,18 +195,19 @@ def test_list_sorted_by_number_is_exact_whatever_index_serves_it(world, client):
     )
 
 
-def test_county_of_list_from_the_filter_or_a_one_county_scope(world):
-    from households.selectors import county_of_list
+def test_list_region_prefix_from_the_filter_or_a_one_county_or_city_scope(world):
+    from households.selectors import list_region_prefix
 
     county = county_user(world, Role.COUNTY_OFFICE)
-    assert county_of_list(county) == "431202"
-    assert county_of_list(county, "431202100") == "431202"
-    assert county_of_list(county_user(world, Role.TOWNSHIP_OFFICE, "b")) == "431221"
+    assert list_region_prefix(county) == "431202"
+    assert list_region_prefix(county, "431202100") == "431202"
+    assert list_region_prefix(county_user(world, Role.TOWNSHIP_OFFICE, "b")) == "431221"
     city = world.city_leader
-    assert county_of_list(city) is None
-    assert county_of_list(city, "4312") is None
-    assert county_of_list(city, "431221") == "431221"
-    assert county_of_list(world.admin) is None
+    assert list_region_prefix(city) == "4312"
+    assert list_region_prefix(city, "4312") == "4312"
+    assert list_region_prefix(city, "431221") == "431221"
+    assert list_region_prefix(city, "43") is None
+    assert list_region_prefix(world.admin) is None
 
 
 def _hrefs(html: str) -> list[str]:
