@@ -28,14 +28,27 @@ __all__ = [
     "CadreAdmin",
     "CadrePairingAdmin",
     "CadrePairingAdminForm",
+    "VersionedAdminMixin",
     "WorkTeamAdmin",
     "WorkTeamMemberAdmin",
     "WorkTeamMemberInline",
 ]
 
 
+class VersionedAdminMixin:
+    """An admin edit is a change like any other: the row's version goes up, so an API client
+    holding the old version is told (409/412) instead of overwriting it. Not editable here."""
+
+    exclude = ["version"]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            obj.version += 1
+        super().save_model(request, obj, form, change)
+
+
 @admin.register(Cadre)
-class CadreAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class CadreAdmin(VersionedAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
     list_display = [
         "name",
         "unit_name",
@@ -86,7 +99,7 @@ class CadrePairingAdminForm(forms.ModelForm):
 
 
 @admin.register(CadrePairing)
-class CadrePairingAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class CadrePairingAdmin(VersionedAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
     form = CadrePairingAdminForm
     list_display = ["cadre", "household", "village", "start_date", "end_date", "end_reason"]
     list_filter = [("end_date", admin.EmptyFieldListFilter), RegionPrefixFilter]

@@ -282,3 +282,34 @@ def test_ending_a_pairing_then_pairing_the_next_helper(world):
     assert _error(overlap)["code"] == "current_pairing"
     stale = clerk.patch(url, {"end_reason": "调走", "version": 1}, format="json")
     assert stale.status_code == 409 and stale.json()["current_version"] == 2
+
+
+def test_an_admin_edit_raises_the_version_so_a_stale_api_write_is_refused(world, client):
+    from django.urls import reverse
+
+    a = world.counties["a"]
+    cadre = a.cadre
+    client.force_login(world.admin)
+    url = reverse("admin:assistance_cadre_change", args=[cadre.pk])
+    form = client.get(url)
+    assert form.status_code == 200 and 'name="version"' not in form.content.decode()
+    response = client.post(
+        url,
+        {
+            "name": cadre.name,
+            "division_code": cadre.division_code,
+            "unit_name": cadre.unit_name,
+            "unit_level": cadre.unit_level,
+            "position": "办公室主任",
+            "phone": "",
+            "user": cadre.user_id,
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert Cadre.objects.get(pk=cadre.pk).version == 2
+    stale = token_client(a.users[Role.COUNTY_OFFICE]).patch(
+        f"{CADRES}{cadre.pk}/", {"position": "x", "version": 1}, format="json"
+    )
+    assert stale.status_code == 409
+    assert stale.json()["changed_by"] == world.admin.username
