@@ -292,7 +292,10 @@ def _entry(action, instance, before: dict | None, *, household_id, division_code
 
 
 class _Importer:
+    """What the visit and pairing importers share: reading households, scope, problems."""
+
     spec: SheetSpec
+    deleted_message = ""  # the problem on a row naming a deleted household
 
     def __init__(self, user, outcome: ImportOutcome, read: ReadSheet, *, lock: bool):
         self.user = user
@@ -302,7 +305,6 @@ class _Importer:
         self.prefixes = region_prefixes(user, "import")
         self.today = timezone.localdate()
         self.households: dict[str, Household] = {}
-        self.history: list[dict] = []
 
     def p(self, row: int | None, key: str, message: str) -> None:
         column = self.read.reader.header_of(key) if key else ""
@@ -338,8 +340,6 @@ class _Importer:
             return None
         return household
 
-    deleted_message = ""
-
 
 # --- Visits ------------------------------------------------------------------------------------
 
@@ -354,7 +354,7 @@ class _VisitImporter(_Importer):
         self.load_households()
         ids = [h.pk for h in self.households.values()]
         villages = {h.village_id for h in self.households.values()}
-        pairings = defaultdict(list)  # household id → (start, end, cadre)
+        pairings = defaultdict(list)  # household id → its pairings (to find the visit's cadre)
         for pairing in CadrePairing.objects.filter(household_id__in=ids).select_related("cadre"):
             pairings[pairing.household_id].append(pairing)
         team = defaultdict(list)  # village → members

@@ -18,7 +18,11 @@ Steps, each in a fresh subprocess (peak RSS via os.wait4 is the run's own):
 3. apply it again (all unchanged, nothing written) — ``--runs`` times;
 4. "empty county": delete the county's pairings and cadres, import the file (check + apply,
    committed), compare the pairings in force that year (household, cadre name, unit, unit
-   level, position, phone, dates, reason) with those before — ``--runs`` times.
+   level, position, phone, dates, reason) with those before — ``--runs`` times;
+5. with ``--visits N`` (the benchmark database has no visits): a 走访记录 file of N visits to
+   the county's households in ``--year`` (deterministic), checked, applied (N created with
+   history), applied again (unchanged) — each ``--runs`` times, the created visits deleted
+   before each apply and at the end.
 """
 
 from __future__ import annotations
@@ -34,6 +38,8 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FILE = "/tmp/bench_pairing_import.xlsx"
+VISITS_FILE = "/tmp/bench_visit_import.xlsx"
+VISIT_MARK = "基准测试走访"  # findings of the generated visits, to delete them afterwards
 
 
 def _setup() -> None:
@@ -83,6 +89,8 @@ def step(name: str, county: str, year: int) -> dict:
         with open(FILE, "wb") as handle:
             _plan, rows = ledger_write(ledger_kind_get("pairing_ledger"), params, handle)
         return {"seconds": time.perf_counter() - started, "rows": rows}
+    if name.startswith("visits"):
+        return _visit_step(name, county, year)
     before = None
     if name == "empty":
         before = _in_force(county, year)
@@ -110,6 +118,52 @@ def step(name: str, county: str, year: int) -> dict:
     return result
 
 
+def _visit_step(name: str, county: str, year: int) -> dict:
+    import datetime
+
+    from assistance.ledger_imports import VISIT_SHEET, visit_import
+    from assistance.models import Visit
+    from households.models import Household
+    from poverty.xlsx import XlsxWriter
+
+    prefix = county[:6]
+    if name == "visits_write":
+        count = int(os.environ["BENCH_VISITS"])
+        numbers = list(
+            Household.objects.filter(village__code__startswith=prefix, is_deleted=False)
+            .order_by("household_number")
+            .values_list("household_number", flat=True)
+        )
+        headers = [f.key for f in VISIT_SHEET.fields]
+
+        def rows():
+            for i in range(count):
+                values = {
+                    "visited_on": datetime.date(year, 1, 1) + datetime.timedelta(days=i % 365),
+                    "visitor_name": f"走访人{i % 997}",
+                    "household_number": numbers[i % len(numbers)],
+                    "kind": ("入户走访", "电话")[i % 2],
+                    "findings": f"{VISIT_MARK}{i}",
+                    "follow_up_needed": "否",
+                    "location": f"31.{i % 1000:06d},107.{i % 997:06d}",
+                }
+                yield tuple(values.get(key) for key in headers)
+
+        with open(VISITS_FILE, "wb") as handle, XlsxWriter(handle) as book:
+            book.write_sheet(VISIT_SHEET.name, VISIT_SHEET.columns, rows(), title="走访记录")
+        return {"seconds": 0, "rows": count}
+    if name == "visits_delete":
+        deleted, _detail = Visit.objects.filter(findings__startswith=VISIT_MARK).delete()
+        return {"seconds": 0, "deleted": deleted}
+    started = time.perf_counter()
+    outcome = visit_import(_user(), VISITS_FILE, apply=name != "visits_check")
+    return {
+        "seconds": time.perf_counter() - started,
+        "counts": dict(outcome.counts),
+        "problems": len(outcome.problems),
+    }
+
+
 def _run(name: str, county: str, year: int) -> dict:
     command = [sys.executable, __file__, "--step", name, "--county", county, "--year", str(year)]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, cwd=ROOT)
@@ -128,6 +182,8 @@ def main() -> None:
     parser.add_argument("--year", type=int, default=2020)
     parser.add_argument("--step", default="")
     parser.add_argument("--county", default="")
+    parser.add_argument("--visits", type=int, default=0)
+    parser.add_argument("--skip-pairings", action="store_true")
     args = parser.parse_args()
     if args.step:
         print(json.dumps(step(args.step, args.county, args.year)))
@@ -144,17 +200,34 @@ def main() -> None:
         )
         county, pairings = cursor.fetchone()
     print(f"county {county}: {pairings} pairings; load average {os.getloadavg()[0]:.1f}")
-    export = _run("export", county, args.year)
-    print("export", export)
-    for name in ("check", "apply", "empty"):
-        results = [_run(name, county, args.year) for _ in range(args.runs)]
-        for result in results:
-            print(name, result)
-        print(
-            f"{name}: median {statistics.median(r['seconds'] for r in results):.2f} s, "
-            f"peak RSS {max(r['peak_rss_mb'] for r in results)} MB, "
-            f"load average {os.getloadavg()[0]:.1f}"
-        )
+    if not args.skip_pairings:
+        export = _run("export", county, args.year)
+        print("export", export)
+        for name in ("check", "apply", "empty"):
+            _report(name, [_run(name, county, args.year) for _ in range(args.runs)])
+    if args.visits:
+        os.environ["BENCH_VISITS"] = str(args.visits)
+        _run("visits_delete", county, args.year)
+        print("visits_write", _run("visits_write", county, args.year))
+        _report("visits_check", [_run("visits_check", county, args.year) for _ in range(args.runs)])
+        applied, again = [], []
+        for _ in range(args.runs):
+            _run("visits_delete", county, args.year)
+            applied.append(_run("visits_apply", county, args.year))
+            again.append(_run("visits_again", county, args.year))
+        _report("visits_apply", applied)
+        _report("visits_again", again)
+        print("visits_delete", _run("visits_delete", county, args.year))
+
+
+def _report(name: str, results: list[dict]) -> None:
+    for result in results:
+        print(name, result)
+    print(
+        f"{name}: median {statistics.median(r['seconds'] for r in results):.2f} s, "
+        f"peak RSS {max(r['peak_rss_mb'] for r in results)} MB, "
+        f"load average {os.getloadavg()[0]:.1f}"
+    )
 
 
 if __name__ == "__main__":
