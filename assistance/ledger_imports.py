@@ -43,6 +43,7 @@ from households.models import Household
 from poverty.audit.context import actor_context
 from poverty.audit.models import ChangeAction
 from poverty.audit.recording import model_snapshot, record_bulk_changes
+from poverty.bulk import copy_insert
 from poverty.scoping import region_prefixes, user_can
 from poverty.xlsx import FileRejected, SheetReader, header_normalize, workbook_open
 
@@ -455,7 +456,7 @@ class _VisitImporter(_Importer):
         return VisitorRole.OTHER
 
     def write(self) -> None:
-        Visit.objects.bulk_create(self.creates, batch_size=2000)
+        copy_insert(Visit, self.creates)
         now = timezone.now()
         fields = set()
         for visit, _before, changed in self.updates:
@@ -664,7 +665,7 @@ class _PairingImporter(_Importer):
 
     def write(self) -> None:
         cadres = [c for same in self.new_cadres.values() for c in same]
-        Cadre.objects.bulk_create(cadres)
+        copy_insert(Cadre, cadres)
         entries = [
             _entry(ChangeAction.CREATE, c, None, household_id=None, division_code=c.division_code)
             for c in cadres
@@ -699,7 +700,7 @@ class _PairingImporter(_Importer):
             )
         for pairing in self.creates:
             pairing.cadre_id = pairing.cadre.pk  # a new cadre has its id only now
-        CadrePairing.objects.bulk_create(self.creates, batch_size=2000)
+        copy_insert(CadrePairing, self.creates)
         entries += [
             _entry(ChangeAction.UPDATE, p, before, household_id=p.household_id,
                    division_code=p._household.village_id)

@@ -88,6 +88,7 @@ def test_visit_file_checks_then_applies_with_history_and_links_the_cadre(world):
     assert visit.cadre == a.cadre and visit.visitor_id == a.cadre.user_id
     assert visit.visitor_role == "cadre" and visit.kind == "home" and visit.demands == "修路"
     assert visit.follow_up_needed and visit.follow_up_note == "联系交通局"
+    assert not visit.photo and visit.client_token is None and visit.created and visit.updated
     assert (visit.latitude, visit.longitude) == (Decimal("27.550000"), Decimal("109.950000"))
     # 书记a is the village's first secretary; 张三 is named 县乡干部 with the kind's code 02.
     secretary = Visit.objects.get(visitor_name="书记a")
