@@ -72,6 +72,7 @@ __all__ = [
 ]
 
 BATCH_SIZE = 2000
+FIRST_BATCH_SIZE = 250
 JOINING = {c.MemberChange.MARRIED_IN, c.MemberChange.NEWBORN, c.MemberChange.OTHER_IN}
 
 ATTRIBUTE = choice_labels(c.HouseholdAttribute.choices)
@@ -307,13 +308,20 @@ def household_batches(
     """The households of ``queryset`` in batches of BATCH_SIZE, in its order (the next
     batch read ahead: :func:`_prefetched`)."""
     pks = list(queryset.values_list("pk", flat=True))
-    chunks = [pks[start : start + BATCH_SIZE] for start in range(0, len(pks), BATCH_SIZE)]
     yield from _prefetched(
-        chunks,
+        _chunked(pks),
         lambda chunk: Batch(
             chunk, year, members=members, extras=extras, member_values=member_values
         ),
     )
+
+
+def _chunked(pks: list[int]) -> list[list[int]]:
+    """Batches of BATCH_SIZE keys, the first one small: the writer starts on it while the
+    next, full-size batch is read (the first read is the only one nobody overlaps)."""
+    first = min(FIRST_BATCH_SIZE, len(pks))
+    rest = range(first, len(pks), BATCH_SIZE)
+    return ([pks[:first]] if first else []) + [pks[start : start + BATCH_SIZE] for start in rest]
 
 
 def _prefetched(chunks: list[list[int]], read: Callable[[list[int]], Any]) -> Iterator[Any]:
@@ -480,10 +488,9 @@ def _roster_rows(params: LedgerParams, names: dict[str, str]) -> Iterator[tuple]
             return rows
 
     pks = list(households_for_export(params).values_list("pk", flat=True))
-    chunks = [pks[start : start + BATCH_SIZE] for start in range(0, len(pks), BATCH_SIZE)]
     places: dict[str, tuple] = {}
     number = 0
-    for rows in _prefetched(chunks, read):
+    for rows in _prefetched(_chunked(pks), read):
         for (
             household_number, village, head_name, head_id, size, dangerous, per_capita, gross,
             water, bank_name, bank_account, standard, cause, others, *money, cultivated,
