@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from assessment.api import procedures, views
+from assessment.api import lists, procedures, views
 
 urlpatterns = [
     path("assessment/what-if/", views.WhatIfApiView.as_view(), name="assessment-what-if"),
@@ -15,6 +15,21 @@ urlpatterns = [
         "assessment/regions/<str:pk>/",
         views.RegionAssessmentApiView.as_view(),
         name="assessment-region",
+    ),
+    path(
+        "assessment/household-verdicts/",
+        lists.HouseholdVerdictListApiView.as_view(),
+        name="assessment-household-verdict-list",
+    ),
+    path(
+        "assessment/region-statistics/",
+        lists.RegionStatisticListApiView.as_view(),
+        name="assessment-region-statistic-list",
+    ),
+    path(
+        "assessment/rankings/",
+        lists.RankingEntryListApiView.as_view(),
+        name="assessment-ranking-list",
     ),
     path(
         "assessment/procedures/",
