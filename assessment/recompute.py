@@ -341,10 +341,11 @@ def _household_facts(
 
 def _stream(sql: str, params: dict) -> io.StringIO:
     buffer = io.StringIO()
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
         # A batch's household-years are sorted by household and year: in memory (a few MB),
-        # not in a temporary file as with the default 4 MB. Only this job's connection.
-        cursor.execute("SET work_mem = '32MB'")
+        # not in a temporary file as with the default 4 MB. This transaction only (no session
+        # SET: see docs/deployment.md on pgbouncer).
+        cursor.execute("SET LOCAL work_mem = '32MB'")
         query = cursor.mogrify(sql, params).decode()
         cursor.copy_expert(f"COPY ({query}) TO STDOUT WITH (FORMAT csv)", buffer)
     buffer.seek(0)
