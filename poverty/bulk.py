@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from django.db import connection
@@ -44,6 +44,28 @@ def copy_text(value: Any) -> str:
     if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
         return text.translate(_COPY_ESCAPE)
     return text
+
+
+def _bool_text(value: Any) -> str:
+    return "\\N" if value is None else ("t" if value else "f")
+
+
+def _str_text(value: Any) -> str:
+    if value.__class__ is str:
+        if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+            return value.translate(_COPY_ESCAPE)
+        return value
+    return copy_text(value)
+
+
+def _converter(field) -> Callable[[Any], str]:
+    """copy_text, specialised for the common column types (an import sends millions)."""
+    kind = field.get_internal_type()
+    if kind == "BooleanField":
+        return _bool_text
+    if kind in ("CharField", "TextField"):
+        return _str_text
+    return copy_text
 
 
 def sequence_ids(model, count: int) -> list[int]:
@@ -95,17 +117,17 @@ def copy_insert(model, objs: list) -> None:
     ]
     now = timezone.now()
     ids = sequence_ids(model, len(objs))
-    attnames = [f.attname for f in fields]
+    plan = [(f.attname, _converter(f)) for f in fields]
 
     def lines():
         for obj, pk in zip(objs, ids, strict=True):
             obj.pk = pk
             for f in stamped:
                 setattr(obj, f.attname, now)
-            values = [str(pk)]
-            values.extend(copy_text(getattr(obj, name)) for name in attnames)
+            values = obj.__dict__
+            line = "\t".join([str(pk), *[convert(values[name]) for name, convert in plan]])
             obj._state.adding = False
             obj._state.db = connection.alias
-            yield "\t".join(values)
+            yield line
 
     copy_rows(meta.db_table, [meta.pk.column, *(f.column for f in fields)], lines())

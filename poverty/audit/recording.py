@@ -179,6 +179,9 @@ _COPY_COLUMNS = (
 )  # fmt: skip
 
 
+_UNIQUE_COLUMNS = frozenset({"object_id", "object_repr", "household_id"})
+
+
 def _copy_records(actor, context, first: list[ChangeRecord], rest: Iterator[dict]) -> int:
     from poverty.bulk import copy_rows, copy_text, sequence_ids
 
@@ -208,14 +211,24 @@ def _copy_records(actor, context, first: list[ChangeRecord], rest: Iterator[dict
             yield from _lines(block)
             count += len(block)
 
+    # The actor, address, channel, request, action, type, division and message repeat from
+    # record to record: their COPY text is made once per distinct value.
+    repeated: dict[tuple[str, object], str] = {}
+
     def _lines(block: list[dict]) -> Iterator[str]:
         for pk, value in zip(sequence_ids(ChangeRecord, len(block)), block, strict=True):
             parts = [str(pk), at]
             for name in _COPY_COLUMNS[1:]:
                 item = value[name]
                 if name == "changes":
-                    item = json.dumps(item, ensure_ascii=False)
-                parts.append(copy_text(item))
+                    parts.append(copy_text(json.dumps(item, ensure_ascii=False)))
+                elif name in _UNIQUE_COLUMNS:
+                    parts.append(copy_text(item))
+                else:
+                    text = repeated.get((name, item))
+                    if text is None:
+                        text = repeated[(name, item)] = copy_text(item)
+                    parts.append(text)
             yield "\t".join(parts)
 
     copy_rows(meta.db_table, [meta.pk.column, *columns], lines())
