@@ -36,6 +36,11 @@ __all__ = [
 
 YEAR_BOUNDS = {"min_value": 1949, "max_value": 2100}
 TAGS = ["考核评估"]
+COMPUTED_SINCE = {
+    "field_name": "computed_at",
+    "lookup_expr": "gte",
+    "label": _("计算时间不早于（增量同步）"),
+}
 
 
 def _float(value):
@@ -67,6 +72,8 @@ class HouseholdVerdictFilterSet(django_filters.FilterSet):
     household = django_filters.NumberFilter(field_name="household_id", label=_("贫困户ID"))
     monitor = django_filters.BooleanFilter(label=_("纳入监测预警（true/false）"))
 
+    computed_since = django_filters.IsoDateTimeFilter(**COMPUTED_SINCE)
+
     class Meta:
         model = HouseholdReadiness
         fields: list[str] = []
@@ -76,6 +83,8 @@ class RegionStatisticFilterSet(django_filters.FilterSet):
     region = RegionCodePrefixFilter("region_code")
     year = django_filters.NumberFilter(label=_("年度"), **YEAR_BOUNDS)
     level = django_filters.MultipleChoiceFilter(choices=RegionLevel.choices, label=_("层级"))
+
+    computed_since = django_filters.IsoDateTimeFilter(**COMPUTED_SINCE)
 
     class Meta:
         model = RegionStatistic
@@ -87,6 +96,8 @@ class RankingEntryFilterSet(django_filters.FilterSet):
     year = django_filters.NumberFilter(label=_("年度"), **YEAR_BOUNDS)
     config = django_filters.NumberFilter(field_name="config_id", label=_("排名设置ID"))
     is_bottom = django_filters.BooleanFilter(label=_("末位（true/false）"))
+
+    computed_since = django_filters.IsoDateTimeFilter(**COMPUTED_SINCE)
 
     class Meta:
         model = RankingEntry
@@ -158,12 +169,12 @@ VERDICT_EXAMPLE = {
     "eligible": False,
     "outcome": "not_eligible",
     "per_capita_net_income": 2000.0,
-    "income_line": 3747.0,
+    "income_line": 3218.0,
     "monitor": False,
     "reasons": [
         {
             "code": "income_below_line",
-            "message": "2019 年人均纯收入 2,000 元，低于标准 3,747 元",
+            "message": "2019 年人均纯收入 2,000 元，低于标准 3,218 元",
             "severity": "fail",
         }
     ],
@@ -237,7 +248,7 @@ class _StoredRowListView(generics.ListAPIView):
     description=(
         "已保存的各户各年度退出达标结论，每行附原因（代码和中文说明）和监测预警原因。"
         "按管辖范围；帮扶责任人只看到结对户。按 户ID、年度 排序，游标分页。"
-        "筛选：region（区划代码前缀）、year、eligible、outcome、household、monitor。"
+        "筛选：region（区划代码前缀）、year、eligible、outcome、household、monitor、computed_since。"
     ),
     examples=[_page_example("一户一年", VERDICT_EXAMPLE)],
 )
@@ -278,7 +289,7 @@ class HouseholdVerdictListApiView(_StoredRowListView):
     description=(
         "各区域各年度的户数、人数、已脱贫、未脱贫、贫困发生率；村、县附出列/摘帽结论及原因。"
         "按汇总范围（与区域统计页相同）。按 区划代码、年度 排序，游标分页。"
-        "筛选：region（区划代码前缀，含该区域本身）、year、level。"
+        "筛选：region（区划代码前缀，含该区域本身）、year、level、computed_since。"
     ),
     examples=[_page_example("一村一年", STATISTIC_EXAMPLE)],
 )
@@ -331,7 +342,7 @@ class RegionStatisticListApiView(_StoredRowListView):
     description=(
         "已计算的乡镇、村排名结果，仅限您可查看的启用中的排名设置（与排名页相同）。"
         "按 排名设置、年度、名次 排序，游标分页。筛选：region（被排名单位的区划代码前缀）、"
-        "year、config、is_bottom。"
+        "year、config、is_bottom、computed_since。"
     ),
     examples=[_page_example("一村", RANKING_EXAMPLE)],
 )

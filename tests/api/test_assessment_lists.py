@@ -8,6 +8,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from assessment.api.lists import (
+    HouseholdVerdictRowSerializer,
+    RankingEntryRowSerializer,
+    RegionStatisticRowSerializer,
+)
 from assessment.models import HouseholdReadiness, RankingConfig, RegionStatistic
 from assessment.recompute import recompute
 from poverty.roles import Role
@@ -48,6 +53,14 @@ def _all(api, url, params=None) -> list[dict]:
         response = api.get(body["next"])
 
 
+def _conform(rows, serializer_class) -> None:
+    """Every row has the documented shape (the serializers behind the OpenAPI schema)."""
+    for row in rows:
+        serializer = serializer_class(data=row)
+        assert serializer.is_valid(), (row, serializer.errors)
+        assert set(row) <= set(serializer.fields), set(row) - set(serializer.fields)
+
+
 def _keys(rows) -> set[tuple[int, int]]:
     return {(row["household_id"], row["year"]) for row in rows}
 
@@ -61,6 +74,7 @@ def test_household_verdicts_are_listed_in_scope_with_their_reasons(scenario):
         )
     )
     assert stored_a and _keys(rows) == stored_a
+    _conform(rows, HouseholdVerdictRowSerializer)
     assert all(row["division_code"].startswith("431202") for row in rows)
     by_key = {(row["household_id"], row["year"]): row for row in rows}
     h1_2018 = by_key[(scenario.h1.pk, 2018)]
@@ -191,6 +205,7 @@ def test_region_statistics_follow_the_summary_scope(scenario):
     stored = set(RegionStatistic.objects.values_list("region_code", flat=True))
     assert "431202000000" in codes and scenario.county.villages[0].code in codes
     assert codes == {c for c in stored if c.startswith("431202")}
+    _conform(_all(api, STATISTICS), RegionStatisticRowSerializer)
     other = {
         row["region_code"] for row in _all(client(scenario, Role.COUNTY_OFFICE, "b"), STATISTICS)
     }
@@ -251,6 +266,7 @@ def test_rankings_list_entries_of_visible_configs_only(scenario):
     api = client(scenario, Role.COUNTY_OFFICE)
     rows = _all(api, RANKINGS)
     assert rows and {row["config"] for row in rows} == {own.pk}
+    _conform(rows, RankingEntryRowSerializer)
     assert {row["config_name"] for row in rows} == {"甲县村排名"}
     assert all(row["region_code"].startswith("431202") for row in rows)
     years = {row["year"] for row in rows}
@@ -284,3 +300,15 @@ def test_the_schema_documents_the_lists_in_chinese(client):
         assert "400" in operation["responses"]
         content = operation["responses"]["200"]["content"]["application/json"]
         assert content.get("examples"), path
+
+
+def test_computed_since_serves_incremental_sync(scenario):
+    api = client(scenario, Role.COUNTY_OFFICE)
+    for url in (VERDICTS, STATISTICS):
+        everything = _all(api, url)
+        assert everything and _all(api, url, {"computed_since": "2000-01-01T00:00:00Z"}) == (
+            everything
+        )
+        assert _all(api, url, {"computed_since": "2999-01-01T00:00:00+08:00"}) == []
+        bad = api.get(url, {"computed_since": "yesterday"})
+        assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "computed_since"
