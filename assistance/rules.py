@@ -3,7 +3,8 @@
 - Is a visit's record acceptable (date not in the future nor before 2013, location pair)?
   The visit form, assistance.services.visit_record and the Excel import all ask
   ``visit_problems``; a pairing's dates and its overlap with the household's other pairings
-  are ``pairing_problems`` / ``pairings_overlap`` (the pairing import, the admin).
+  are ``pairing_problems`` / ``pairings_overlap`` (the API services pairing_assign and
+  pairing_update, the Excel pairing import, the admin form).
 - When is a household overdue for a visit (DOMAIN.md §10 helper_visits_per_month_min)?
 - Is a first secretary short of the yearly days in the village (first_secretary_days_min,
   200 in 四平), and is a member short in a month (stationing_days_per_month_min, 20 in 白河)?
