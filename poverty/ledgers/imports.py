@@ -18,18 +18,20 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from households.ledgers.imports import household_import, import_error_workbook
+from households.ledgers.imports import Problem, household_import, import_error_workbook
 from poverty.jobs.models import JobRun
 from poverty.jobs.services import job_enqueue_once, job_finish, job_progress, job_start
 from poverty.ledgers.services import job_file_path
 from poverty.scoping import user_profile
-from poverty.xlsx import FileRejected, workbook_open
+from poverty.xlsx import FileRejected, header_normalize, workbook_open
 
 __all__ = [
     "IMPORT_APPLY_KIND",
     "IMPORT_CHECK_KIND",
     "IMPORT_KINDS",
     "import_function",
+    "import_kind_hint",
+    "import_kind_note",
     "ledger_import_apply_start",
     "ledger_import_check_start",
     "ledger_import_run",
@@ -58,6 +60,49 @@ def import_function(kind: str):
 
         return pairing_import
     return household_import
+
+
+def _kind_sheet_names() -> dict[str, set[str]]:
+    """Each import kind → the normalised names (and aliases) of the sheets it reads."""
+    from assistance.ledger_imports import PAIRING_SHEET, VISIT_SHEET
+    from households.ledgers.columns import SHEETS
+
+    def names(*specs) -> set[str]:
+        return {header_normalize(n) for spec in specs for n in (spec.name, *spec.aliases)}
+
+    return {
+        "households": names(*SHEETS),
+        "visits": names(VISIT_SHEET),
+        "pairings": names(PAIRING_SHEET),
+    }
+
+
+def import_kind_hint(sheet_names, chosen: str) -> str | None:
+    """The one other import kind whose sheets the file holds when it holds none of ``chosen``'s.
+
+    Used to tell a user who picked the wrong "文件内容" on the import page what to pick.
+    """
+    present = {header_normalize(name) for name in sheet_names}
+    kinds = _kind_sheet_names()
+    if present & kinds.get(chosen, set()):
+        return None
+    others = [kind for kind, names in kinds.items() if kind != chosen and present & names]
+    return others[0] if len(others) == 1 else None
+
+
+def import_kind_note(outcome, path, kind: str) -> None:
+    """When a failed import's file is plainly of another kind, say so first among its problems."""
+    if outcome.ok:
+        return
+    try:
+        hint = import_kind_hint(workbook_open(path).sheet_names, kind)
+    except FileRejected:  # not a workbook at all: the outcome says so already
+        return
+    if hint is not None:
+        message = _(
+            "这个文件是“%(found)s”，选择的文件内容却是“%(chosen)s”：请改选“%(found)s”后重新上传"
+        ) % {"found": IMPORT_KINDS[hint], "chosen": IMPORT_KINDS.get(kind, kind)}
+        outcome.problems.insert(0, Problem("", None, "", message))
 
 
 def _store_upload(upload) -> str:
@@ -143,6 +188,7 @@ def ledger_import_run(job_id: int) -> None:
             apply=apply,
             progress=lambda done, total: job_progress(job_id, done=done, total=total),
         )
+        import_kind_note(outcome, path, kind)
         result = {"params": params, "kind": kind, **outcome.summary()}
         if not outcome.ok:
             name = job_file_path("errors.xlsx")

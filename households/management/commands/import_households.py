@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from households.ledgers.imports import import_error_workbook
-from poverty.ledgers.imports import IMPORT_KINDS, import_function
+from poverty.ledgers.imports import IMPORT_KINDS, import_function, import_kind_note
 
 
 class Command(BaseCommand):
@@ -39,6 +39,7 @@ class Command(BaseCommand):
         outcome = import_function(options["kind"])(
             user, options["file"], apply=not options["dry_run"]
         )
+        import_kind_note(outcome, options["file"], options["kind"])
         for key, value in sorted(outcome.counts.items()):
             self.stdout.write(f"{key}: {value}")
         if not outcome.ok:
