@@ -413,7 +413,7 @@ def _csv_text(value: str) -> str:
     return '"' + value.replace('"', '""') + '"'
 
 
-_MEMO_LIMIT = 30_000
+_MEMO_LIMIT = 200_000
 
 
 def _readiness_tail(verdict, ctx: _Context) -> str:
