@@ -45,9 +45,7 @@ MSG_ID_PLACEHOLDER = _("证件号码为无证占位号（999999开头），请�
 MSG_ID_BAD_LENGTH = _("证件号码长度不正确：应为18位（或15位旧号码、20位残疾人证号）")
 MSG_ID_BAD_CHARACTERS = _("证件号码只能包含数字，最后一位可以是X")
 MSG_ID_BAD_CHECK_DIGIT = _("公民身份号码校验位错误：最后一位应为 %(expected)s")
-MSG_ID_BAD_DISABILITY_SUFFIX = _(
-    "残疾人证号第19位应为残疾类别（1–7），第20位应为残疾等级（1–4）"
-)
+MSG_ID_BAD_DISABILITY_SUFFIX = _("残疾人证号第19位应为残疾类别（1–7），第20位应为残疾等级（1–4）")
 MSG_ID_BAD_BIRTH_DATE = _("证件号码中的出生日期无效")
 MSG_ID_FUTURE_BIRTH = _("证件号码中的出生日期晚于今天")
 MSG_ID_BAD_PROVINCE = _("证件号码省份代码无效")
