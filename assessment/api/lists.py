@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import generics, serializers
 
+from assessment.api.rows import readiness_row, region_statistic_row
 from assessment.api.serializers import ReasonSerializer
 from assessment.choices import Outcome
 from assessment.list_selectors import (
@@ -41,24 +42,6 @@ COMPUTED_SINCE = {
     "lookup_expr": "gte",
     "label": _("计算时间不早于（增量同步）"),
 }
-
-
-def _float(value):
-    return None if value is None else float(value)
-
-
-def _reason_dicts(reasons) -> list[dict]:
-    return [r.as_dict() for r in reasons]
-
-
-def _flag_dict(flag) -> dict:
-    return {
-        "code": flag.code,
-        "message": flag.message,
-        "severity": "warning",
-        **({"item": flag.item} if flag.item else {}),
-        **({"unconfirmed": True} if flag.unconfirmed else {}),
-    }
 
 
 # --- filters ---------------------------------------------------------------------------------
@@ -267,17 +250,7 @@ class HouseholdVerdictListApiView(_StoredRowListView):
             {
                 "household_id": row.household_id,
                 "division_code": row.division_code,
-                "year": row.year,
-                "eligible": row.eligible,
-                "outcome": row.outcome,
-                "per_capita_net_income": _float(row.per_capita_net_income),
-                "income_line": _float(row.income_line),
-                "monitor": row.monitor,
-                "reasons": _reason_dicts(row.reason_list()),
-                "monitor_flags": [
-                    _flag_dict(f) for f in flags.get((row.household_id, row.year), [])
-                ],
-                "computed_at": row.computed_at,
+                **readiness_row(row, flags.get((row.household_id, row.year), [])),
             }
             for row in page
         ]
@@ -311,26 +284,8 @@ class RegionStatisticListApiView(_StoredRowListView):
                 {
                     "region_code": stat.region_code,
                     "level": stat.level,
-                    "year": stat.year,
-                    "households": stat.households,
-                    "people": stat.people,
-                    "exited_households": stat.exited_households,
-                    "exited_people": stat.exited_people,
-                    "remaining_households": stat.remaining_households,
-                    "remaining_people": stat.remaining_people,
-                    "ready_households": stat.ready_households,
-                    "monitored_households": stat.monitored_households,
-                    "rural_population": stat.rural_population,
-                    "incidence": _float(stat.incidence),
+                    **region_statistic_row(stat, verdict),
                     "computed_at": stat.computed_at,
-                    "verdict": None
-                    if verdict is None
-                    else {
-                        "level": verdict.level,
-                        "eligible": verdict.eligible,
-                        "outcome": verdict.outcome,
-                        "reasons": _reason_dicts(verdict.reason_list()),
-                    },
                 }
             )
         return rows

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from assessment.api import serializers as s
+from assessment.api.rows import readiness_row, region_statistic_row
 from assessment.selectors import household_verdicts, region_summary, whatif_run
 from assessment.whatif import PayloadError
 from households.models import Household
@@ -101,10 +102,6 @@ class WhatIfApiView(APIView):
         return Response(WHATIF_EXAMPLE)
 
 
-def _reasons(reasons) -> list[dict]:
-    return [r.as_dict() for r in reasons]
-
-
 class HouseholdVerdictsApiView(APIView):
     """A household's exit readiness for every year, with reasons and monitoring flags."""
 
@@ -122,35 +119,9 @@ class HouseholdVerdictsApiView(APIView):
             {
                 "household_id": household.pk,
                 "household_number": household.household_number,
-                "years": [
-                    {
-                        "year": row.year,
-                        "eligible": row.eligible,
-                        "outcome": row.outcome,
-                        "per_capita_net_income": _float(row.per_capita_net_income),
-                        "income_line": _float(row.income_line),
-                        "monitor": row.monitor,
-                        "reasons": _reasons(row.reason_list()),
-                        "monitor_flags": [
-                            {
-                                "code": f.code,
-                                "message": f.message,
-                                "severity": "warning",
-                                **({"item": f.item} if f.item else {}),
-                                **({"unconfirmed": True} if f.unconfirmed else {}),
-                            }
-                            for f in row.flags
-                        ],
-                        "computed_at": row.computed_at,
-                    }
-                    for row in verdicts["readiness"]
-                ],
+                "years": [readiness_row(row, row.flags) for row in verdicts["readiness"]],
             }
         )
-
-
-def _float(value):
-    return None if value is None else float(value)
 
 
 class RegionAssessmentApiView(APIView):
@@ -171,29 +142,7 @@ class RegionAssessmentApiView(APIView):
         years = []
         for stat in summary["statistics"]:
             verdict = verdicts.get(stat.year)
-            years.append(
-                {
-                    "year": stat.year,
-                    "households": stat.households,
-                    "people": stat.people,
-                    "exited_households": stat.exited_households,
-                    "exited_people": stat.exited_people,
-                    "remaining_households": stat.remaining_households,
-                    "remaining_people": stat.remaining_people,
-                    "ready_households": stat.ready_households,
-                    "monitored_households": stat.monitored_households,
-                    "rural_population": stat.rural_population,
-                    "incidence": _float(stat.incidence),
-                    "verdict": None
-                    if verdict is None
-                    else {
-                        "level": verdict.level,
-                        "eligible": verdict.eligible,
-                        "outcome": verdict.outcome,
-                        "reasons": _reasons(verdict.reason_list()),
-                    },
-                }
-            )
+            years.append(region_statistic_row(stat, verdict))
         return Response(
             {"code": region.code, "name": region.name, "level": region.level, "years": years}
         )
