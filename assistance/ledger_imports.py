@@ -38,7 +38,13 @@ from assistance.models import Cadre, CadrePairing, TeamRole, UnitLevel, Visit, W
 from assistance.rules import pairing_problems, pairings_overlap, visit_problems
 from assistance.services import MSG_HOUSEHOLD_DELETED
 from households.ledgers.columns import FieldSpec, SheetSpec
-from households.ledgers.imports import ImportOutcome, Problem, ReadSheet
+from households.ledgers.imports import (
+    ImportOutcome,
+    Problem,
+    ReadSheet,
+    missing_columns_check,
+    sheet_parse,
+)
 from households.models import Household
 from poverty.audit.context import actor_context
 from poverty.audit.models import ChangeAction
@@ -211,41 +217,8 @@ def _read(book, spec: SheetSpec, outcome: ImportOutcome) -> ReadSheet | None:
             )
         )
         return None
-    missing = found.reader.match.missing
-    if missing:
-        outcome.problems.append(
-            Problem(
-                found.reader.name,
-                None,
-                "",
-                _("缺少必填列：%(cols)s")
-                % {"cols": "、".join(c.header.rstrip("*") for c in missing)},
-            )
-        )
+    missing_columns_check(found, outcome)
     return found
-
-
-def _parse(read: ReadSheet, outcome: ImportOutcome) -> None:
-    """Each cell to its value; a wrong or missing value becomes a problem on its row/column."""
-    reader = read.reader
-    fields = [f for f in read.spec.fields if not f.export_only and f.key in reader.match.columns]
-    for row_number, raw, row in reader.records():
-        read.rows.append((row_number, raw, row))
-        values: dict[str, Any] = {}
-        for f in fields:
-            value, error = f.from_cell(raw.get(f.key))
-            if error:
-                outcome.problems.append(
-                    Problem(reader.name, row_number, reader.header_of(f.key), error)
-                )
-                continue
-            if value in (None, "", []) and f.required:
-                outcome.problems.append(
-                    Problem(reader.name, row_number, reader.header_of(f.key), _("不能为空"))
-                )
-                continue
-            values[f.key] = value
-        read.parsed[row_number] = values
 
 
 def location_parse(text: str) -> tuple[tuple[Decimal, Decimal] | None, str]:
@@ -731,7 +704,7 @@ def _run(importer, user, source, *, filename: str, apply: bool, progress) -> Imp
         outcome.sheets = [read]
     if outcome.problems:
         return outcome
-    _parse(read, outcome)
+    sheet_parse(read, outcome)
     if progress:
         progress(30, 100)
     with actor_context(user=user, channel="import"), transaction.atomic():

@@ -62,8 +62,11 @@ from villages.models import Region
 __all__ = [
     "ImportOutcome",
     "Problem",
+    "ReadSheet",
     "household_import",
     "import_error_workbook",
+    "missing_columns_check",
+    "sheet_parse",
 ]
 
 BATCH = 2000
@@ -174,25 +177,30 @@ def _read(book, outcome: ImportOutcome) -> dict[str, ReadSheet]:
             )
         )
     for read in found.values():
-        missing = read.reader.match.missing
-        if missing:
-            outcome.problems.append(
-                Problem(
-                    read.reader.name,
-                    None,
-                    "",
-                    _("缺少必填列：%(cols)s")
-                    % {"cols": "、".join(c.header.rstrip("*") for c in missing)},
-                )
-            )
+        missing_columns_check(read, outcome)
     return found
+
+
+def missing_columns_check(read: ReadSheet, outcome: ImportOutcome) -> None:
+    """A sheet without some of its required columns is one problem naming them all."""
+    missing = read.reader.match.missing
+    if missing:
+        outcome.problems.append(
+            Problem(
+                read.reader.name,
+                None,
+                "",
+                _("缺少必填列：%(cols)s")
+                % {"cols": "、".join(c.header.rstrip("*") for c in missing)},
+            )
+        )
 
 
 def _sheet_cells(book, name: str) -> list[list[Any]]:
     return book.get_sheet_by_name(name).to_python(skip_empty_area=False)
 
 
-def _parse(read: ReadSheet, outcome: ImportOutcome) -> None:
+def sheet_parse(read: ReadSheet, outcome: ImportOutcome) -> None:
     """Parse every data row of the sheet by its columns' kinds; problems go to ``outcome``.
 
     Keeps, per row, the user's own cells (for the error workbook) and the parsed values; the
@@ -838,7 +846,7 @@ def _checked_and_applied(user, book, outcome: ImportOutcome, *, apply: bool, pro
     if outcome.problems:
         return
     for read in sheets.values():
-        _parse(read, outcome)
+        sheet_parse(read, outcome)
     if progress:
         progress(20, 100)
     with actor_context(user=user, channel="import"), transaction.atomic():
