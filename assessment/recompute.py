@@ -77,6 +77,8 @@ class RecomputeResult:
     region_verdicts: int = 0
     ranking_entries: int = 0
     seconds: dict = field(default_factory=dict)
+    # a full run wrote the village statistics' parts with the household pass (_PARTS_TABLE)
+    village_parts: bool = False
 
     def as_dict(self) -> dict:
         return {
@@ -352,21 +354,29 @@ def _stream(sql: str, params: dict) -> io.StringIO:
     return buffer
 
 
-def _batch_read(batch: dict, prefix: str) -> tuple[dict[int, list], io.StringIO]:
-    """The active members and the household-year stream of one batch of households."""
+def _batch_read(
+    batch: dict, prefix: str, statistics: bool = False
+) -> tuple[dict[int, list], io.StringIO, list | None]:
+    """The active members and the household-year stream of one batch of households, and with
+    ``statistics`` what the village statistics read of its households (_STATS_HOUSEHOLDS_SQL;
+    a full run only: one id range, every village)."""
     where = _IDS if "ids" in batch else _RANGE
     params = {**batch, "like": _like(prefix)}
     members: dict[int, list] = {}
+    households = None
     with connection.cursor() as cursor:
         cursor.execute(_MEMBERS_SQL.format(where=where), params)
         for household_id, birth_year, school, insured in cursor.fetchall():
             members.setdefault(household_id, []).append((birth_year, school, insured))
+        if statistics:
+            cursor.execute(_STATS_HOUSEHOLDS_SQL, params)
+            households = cursor.fetchall()
     sql = _STREAM_SQL.format(
         household_where=where.replace("household_id", "id"),
         prefix_where="AND village_code LIKE %(like)s" if prefix else "",
         where=where,
     )
-    return members, _stream(sql, params)
+    return members, _stream(sql, params), households
 
 
 # Reason parameters that every readiness row holds in its own columns: left out of the
@@ -446,7 +456,11 @@ def _flag_tails(flags) -> tuple[str, ...]:
 
 
 def _batch_compute(
-    ctx: _Context, members: dict[int, list], stream: io.StringIO, only_year: int | None
+    ctx: _Context,
+    members: dict[int, list],
+    stream: io.StringIO,
+    only_year: int | None,
+    assessed: list | None = None,
 ) -> tuple[list[str], list[str]]:
     """(readiness lines, flag lines) — CSV for COPY — of every household-year of one batch.
 
@@ -458,6 +472,9 @@ def _batch_compute(
     Monitoring flags are shared the same way when no income flag is raised; a household-year
     below the monitoring line or with a sharp drop is judged by the rule function itself.
     tests/assessment/test_recompute_fast.py compares this with the plain rule functions.
+
+    ``assessed``: when given, gets (household id as text, year, household size as text,
+    eligible, monitor, guarantees met) of each readiness row, for _village_parts.
     """
     readiness: list[str] = []
     flags: list[str] = []
@@ -552,10 +569,100 @@ def _batch_compute(
             readiness.append(
                 f"{head},{income_text},{'t' if flag_tails else 'f'},{tail},{row[23]},{met}\n"
             )
+            if assessed is not None:
+                assessed.append(
+                    (household_id, year, row[23], tail[0] == "t", bool(flag_tails), met == "t")
+                )
             for flag_tail in flag_tails:
                 flags.append(f"{head},{flag_tail}\n")
             previous = row
     return readiness, flags
+
+
+# What the village statistics (see _VILLAGE_STATS_SQL, which this must match) read of each
+# household of a batch besides its readiness rows and members: the first and last year that
+# ends with a helper paired (first start ≤ 31 Dec ≤ last end, no end = still paired), and the
+# years with a visit.
+_STATS_HOUSEHOLDS_SQL = """
+SELECT h.id, h.village_code, h.identified_year, h.exit_year, p.first_year, p.last_year, v.years
+FROM households_household h
+LEFT JOIN (
+    SELECT household_id, min(extract(year FROM start_date))::int AS first_year,
+           max(coalesce(extract(year FROM end_date + 1)::int - 1, 9999)) AS last_year
+    FROM assistance_cadrepairing WHERE household_id > %(lo)s AND household_id <= %(hi)s
+    GROUP BY household_id
+) p ON p.household_id = h.id
+LEFT JOIN (
+    SELECT household_id, array_agg(DISTINCT extract(year FROM visited_on)::int) AS years
+    FROM assistance_visit WHERE household_id > %(lo)s AND household_id <= %(hi)s
+    GROUP BY household_id
+) v ON v.household_id = h.id
+WHERE h.id > %(lo)s AND h.id <= %(hi)s AND NOT h.is_deleted
+"""
+_PARTS_TABLE = "assessment_villagestatistic_parts"
+_PARTS_COLUMNS = (
+    "village_code, year, households, people, exited_households, exited_people, "
+    "remaining_households, remaining_people, ready_households, assessed_households, "
+    "guarantee_met_households, monitored_households, paired_households, visited_households"
+)
+_NO_YEARS: dict = {}
+
+
+def _village_parts(
+    households: list[tuple], members: dict[int, list], assessed: list[tuple], last_year: int
+) -> list[str]:
+    """One batch's share of the village statistics, as CSV lines for _PARTS_TABLE: per
+    village and year, the counts _VILLAGE_STATS_SQL makes of the batch's household-years
+    (every year from the identified year to ``last_year``, the latest year with a readiness
+    row; a year without its own readiness row counts the active members as its size)."""
+    by_household: dict[int, dict[int, tuple]] = {}
+    for household_id, year, size, eligible, monitor, met in assessed:
+        years = by_household.get(household_id)
+        if years is None:
+            years = by_household[household_id] = {}
+        years[year] = (int(size) if size else None, eligible, monitor, met)
+    sums: dict[tuple[str, int], list[int]] = {}
+    for household_id, village, identified, exit_year, paired_from, paired_to, visits in households:
+        if identified is None or identified > last_year:
+            continue
+        rows = by_household.get(str(household_id), _NO_YEARS)
+        members_count = len(members.get(household_id, ()))
+        exited_from = 9999 if exit_year is None else exit_year
+        if paired_from is None:
+            paired_from, paired_to = 1, 0
+        visited_years = visits or ()
+        for year in range(identified, last_year + 1):
+            row = rows.get(year)
+            key = (village, year)
+            total = sums.get(key)
+            if total is None:
+                total = sums[key] = [0] * 12
+            if row is None:
+                size = members_count
+            else:
+                size = members_count if row[0] is None else row[0]
+                total[7] += 1
+                if row[3]:
+                    total[8] += 1
+                if row[2]:
+                    total[9] += 1
+            total[0] += 1
+            total[1] += size
+            if year >= exited_from:
+                total[2] += 1
+                total[3] += size
+            else:
+                total[4] += 1
+                total[5] += size
+                if row is not None and row[1]:
+                    total[6] += 1
+            if paired_from <= year <= paired_to:
+                total[10] += 1
+            if year in visited_years:
+                total[11] += 1
+    return [
+        f"{village},{year},{','.join(map(str, total))}\n" for (village, year), total in sums.items()
+    ]
 
 
 def _batch_write(
@@ -566,11 +673,12 @@ def _batch_write(
     flags: list[str],
     reason_sets: dict[int, str],
     fresh: bool = False,
+    parts: list[str] | None = None,
 ) -> None:
     """Replace the batch's rows: one DELETE and one COPY per table, in one transaction (after
     adding the reason sets this process has not written yet). ``fresh``: a full run writing
     into the empty tables that replace the old ones at the end (see _households_swap): no
-    DELETE."""
+    DELETE. ``parts``: the batch's share of the village statistics (_village_parts)."""
     if "ids" in batch:
         where = _IDS
     elif prefix:
@@ -590,6 +698,8 @@ def _batch_write(
                 cursor.execute(f"DELETE FROM {table} WHERE {where}{year_sql}", params)
         _copy_in(cursor, _READINESS_TABLE + suffix, _READINESS_COLUMNS, readiness)
         _copy_in(cursor, _FLAG_TABLE + suffix, _FLAG_COLUMNS, flags, "item")
+        if parts is not None:
+            _copy_in(cursor, _PARTS_TABLE, _PARTS_COLUMNS, parts)
 
 
 def _reason_sets_write(cursor, reason_sets: dict[int, str]) -> None:
@@ -651,6 +761,7 @@ def households_recompute(
     pipeline: bool = True,
     workers: int | None = None,
     swap: bool | None = None,
+    village_statistics: bool = False,
 ) -> RecomputeResult:
     """Readiness and monitoring flags of every household-year in scope, replaced batch by batch.
 
@@ -671,6 +782,10 @@ def households_recompute(
     above on its own connections; the rules are pure Python, so this is what uses a second
     core. Only outside a transaction and outside a daemonic process (a Celery prefork child
     may not have children): there it falls back to one process.
+
+    ``village_statistics``: on a swapped full run, also write each batch's share of the
+    village statistics (_village_parts) for statistics_recompute(from_parts=True); the result's
+    ``village_parts`` says whether it was done.
     """
     prefix = code_prefix(region_code) if region_code else ""
     if workers is None:
@@ -678,7 +793,7 @@ def households_recompute(
     if swap is None:
         swap = not prefix and year is None and household_ids is None and context is None
     if swap and pipeline and not connection.in_atomic_block and _swappable():
-        return _households_swap(progress, batch_size, workers)
+        return _households_swap(progress, batch_size, workers, village_statistics)
     if (
         workers > 1
         and pipeline
@@ -695,9 +810,20 @@ def households_recompute(
 
 
 def _run_batches(
-    ctx, prefix, year, batches, result, total, progress, pipeline, fresh=False
+    ctx, prefix, year, batches, result, total, progress, pipeline, fresh=False, stats_to=None
 ) -> None:
-    """Judge and write the given batches: in this thread, or pipelined (see above)."""
+    """Judge and write the given batches: in this thread, or pipelined (see above).
+    ``stats_to``: also write each batch's share of the village statistics up to that year
+    (a full run, see _households_swap)."""
+    statistics = stats_to is not None
+
+    def judge(members, stream, households) -> tuple[list, list, list | None]:
+        assessed = [] if statistics else None
+        readiness, flags = _batch_compute(ctx, members, stream, year, assessed)
+        parts = None
+        if statistics:
+            parts = _village_parts(households, members, assessed, stats_to)
+        return readiness, flags, parts
 
     def account(count: int, readiness: list, flags: list) -> None:
         result.households += count
@@ -708,10 +834,9 @@ def _run_batches(
 
     if not pipeline or connection.in_atomic_block:
         for batch, count in batches:
-            members, stream = _batch_read(batch, prefix)
-            readiness, flags = _batch_compute(ctx, members, stream, year)
+            readiness, flags, parts = judge(*_batch_read(batch, prefix, statistics))
             sets = ctx.take_unsaved_reason_sets()
-            _batch_write(batch, prefix, year, readiness, flags, sets, fresh)
+            _batch_write(batch, prefix, year, readiness, flags, sets, fresh, parts)
             account(count, readiness, flags)
         return
 
@@ -725,7 +850,7 @@ def _run_batches(
             for batch, count in batches:
                 if stop.is_set():
                     break
-                reads.put((batch, count, *_batch_read(batch, prefix)))
+                reads.put((batch, count, *_batch_read(batch, prefix, statistics)))
         except BaseException as exc:  # handed to the main thread
             failures.append(exc)
         finally:
@@ -755,10 +880,10 @@ def _run_batches(
             if item is None:
                 reader_done = True
                 break
-            batch, count, members, stream = item
-            readiness, flags = _batch_compute(ctx, members, stream, year)
+            batch, count, members, stream, households = item
+            readiness, flags, parts = judge(members, stream, households)
             sets = ctx.take_unsaved_reason_sets()
-            writes.put((batch, prefix, year, readiness, flags, sets, fresh))
+            writes.put((batch, prefix, year, readiness, flags, sets, fresh, parts))
             account(count, readiness, flags)
             if failures:
                 break
@@ -773,7 +898,9 @@ def _run_batches(
         raise failures[0]
 
 
-def _worker(ctx, prefix, year, batches, total, channel, fresh=False, start=None) -> None:
+def _worker(
+    ctx, prefix, year, batches, total, channel, fresh=False, start=None, stats_to=None
+) -> None:
     """A forked worker: its share of the batches, reporting each one to the parent (after the
     parent says ``start``, when given)."""
     try:
@@ -786,7 +913,7 @@ def _worker(ctx, prefix, year, batches, total, channel, fresh=False, start=None)
                 ("batch", result.households, result.household_years, result.flags, os.getpid())
             )
 
-        _run_batches(ctx, prefix, year, batches, result, total, report, True, fresh)
+        _run_batches(ctx, prefix, year, batches, result, total, report, True, fresh, stats_to)
         channel.put(("done", 0, 0, 0, os.getpid()))
     except BaseException as exc:
         channel.put(("error", f"{type(exc).__name__}: {exc}", 0, 0, os.getpid()))
@@ -795,7 +922,15 @@ def _worker(ctx, prefix, year, batches, total, channel, fresh=False, start=None)
 
 
 def _households_parallel(
-    prefix, year, household_ids, progress, batch_size, workers, fresh=False, started=None
+    prefix,
+    year,
+    household_ids,
+    progress,
+    batch_size,
+    workers,
+    fresh=False,
+    started=None,
+    stats_to=None,
 ):
     """The batches shared out between forked workers. ``started``: called in the parent once
     the children exist and before they begin (a full run takes its lock there)."""
@@ -813,7 +948,17 @@ def _households_parallel(
     children = [
         fork.Process(
             target=_worker,
-            args=(ctx, prefix, year, batches[index::workers], total, channel, fresh, start),
+            args=(
+                ctx,
+                prefix,
+                year,
+                batches[index::workers],
+                total,
+                channel,
+                fresh,
+                start,
+                stats_to,
+            ),
         )
         for index in range(workers)
     ]
@@ -891,7 +1036,20 @@ def _swappable() -> bool:
         return cursor.fetchone()[0] == 0
 
 
-def _households_swap(progress, batch_size: int, workers: int) -> RecomputeResult:
+_LAST_YEAR_SQL = """
+SELECT max(year) FROM (
+    SELECT max(a.year) AS year FROM households_annualincome a
+    JOIN households_household h ON h.id = a.household_id AND NOT h.is_deleted
+    UNION ALL
+    SELECT max(g.year) FROM households_guaranteestatus g
+    JOIN households_household h ON h.id = g.household_id AND NOT h.is_deleted
+) y
+"""
+
+
+def _households_swap(
+    progress, batch_size: int, workers: int, statistics: bool = False
+) -> RecomputeResult:
     """A full run: every row is written into new tables without indexes (``…_fresh``, made
     LIKE the old ones: columns, defaults, checks, identity), whose indexes and keys are built
     once at the end; then, in one transaction, the old tables are dropped and the new ones take
@@ -904,11 +1062,30 @@ def _households_swap(progress, batch_size: int, workers: int) -> RecomputeResult
     readers go on, but a recomputation of changed households waits for the swap and then writes
     into the new tables (so no change made meanwhile is lost). A run that fails leaves the old
     tables as they were (the next one drops the leftover new tables).
+
+    ``statistics``: the batches also write their shares of the village statistics into an
+    unlogged table (_PARTS_TABLE) for statistics_recompute(from_parts=True), up to the latest
+    year that will have a readiness row (the last year of _VILLAGE_STATS_SQL).
     """
     from django.db import DEFAULT_DB_ALIAS, connections
 
     tables = (_READINESS_TABLE, _FLAG_TABLE)
+    stats_to = None
     with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {_PARTS_TABLE}")
+        if statistics:
+            cursor.execute(
+                f"CREATE UNLOGGED TABLE {_PARTS_TABLE} (village_code varchar(12) NOT NULL, "
+                "year integer NOT NULL, households integer NOT NULL, people integer NOT NULL, "
+                "exited_households integer NOT NULL, exited_people integer NOT NULL, "
+                "remaining_households integer NOT NULL, remaining_people integer NOT NULL, "
+                "ready_households integer NOT NULL, assessed_households integer NOT NULL, "
+                "guarantee_met_households integer NOT NULL, "
+                "monitored_households integer NOT NULL, paired_households integer NOT NULL, "
+                "visited_households integer NOT NULL)"
+            )
+            cursor.execute(_LAST_YEAR_SQL)
+            stats_to = cursor.fetchone()[0]
         for table in tables:
             cursor.execute(f"DROP TABLE IF EXISTS {table}{_FRESH}")
             cursor.execute(
@@ -933,14 +1110,16 @@ def _households_swap(progress, batch_size: int, workers: int) -> RecomputeResult
     try:
         if workers > 1 and not multiprocessing.current_process().daemon:
             result = _households_parallel(
-                "", None, None, progress, batch_size, workers, fresh=True, started=lock
-            )
+                "", None, None, progress, batch_size, workers, fresh=True, started=lock,
+                stats_to=stats_to,
+            )  # fmt: skip
         else:
             lock()
             result = RecomputeResult()
             batches = list(_batches("", batch_size, None))
             _run_batches(_Context(), "", None, batches, result, _households_total("", None),
-                         progress, True, True)  # fmt: skip
+                         progress, True, True, stats_to)  # fmt: skip
+        result.village_parts = statistics
         with swapper.cursor() as cursor:
             _swap_tables(cursor, tables, old_sequence)
         swapper.commit()
@@ -950,6 +1129,7 @@ def _households_swap(progress, batch_size: int, workers: int) -> RecomputeResult
         with connection.cursor() as cursor:
             for table in tables:
                 cursor.execute(f"DROP TABLE IF EXISTS {table}{_FRESH}")
+            cursor.execute(f"DROP TABLE IF EXISTS {_PARTS_TABLE}")
         raise
     finally:
         swapper.close()
@@ -1126,13 +1306,42 @@ def _year_range(prefix: str, year: int | None) -> tuple[int, int] | None:
     return first, max(first, last)
 
 
-def statistics_recompute(*, prefixes: Iterable[str] = ("",), year: int | None = None) -> int:
+_VILLAGE_PARTS_SQL = f"""
+INSERT INTO assessment_regionstatistic (
+    region_code, level, year, households, people, exited_households, exited_people,
+    remaining_households, remaining_people, ready_households, assessed_households,
+    guarantee_met_households, monitored_households, paired_households, visited_households,
+    rural_population, population_complete, incidence, computed_at)
+SELECT p.village_code, 'village', p.year, sum(p.households), sum(p.people),
+       sum(p.exited_households), sum(p.exited_people), sum(p.remaining_households),
+       sum(p.remaining_people), sum(p.ready_households), sum(p.assessed_households),
+       sum(p.guarantee_met_households), sum(p.monitored_households), sum(p.paired_households),
+       sum(p.visited_households),
+       reg.rural_population, reg.rural_population IS NOT NULL,
+       CASE WHEN reg.rural_population > 0
+            THEN round(sum(p.remaining_people)::numeric / reg.rural_population, 6) END,
+       %(now)s
+FROM {_PARTS_TABLE} p JOIN villages_region reg ON reg.code = p.village_code
+GROUP BY p.village_code, p.year, reg.rural_population
+"""
+
+
+def statistics_recompute(
+    *, prefixes: Iterable[str] = ("",), year: int | None = None, from_parts: bool = False
+) -> int:
     """Replace the statistics of the villages under each prefix and of every region above them.
 
     Village rows come from the registry and the readiness table in one INSERT … SELECT per
     prefix; townships, counties, cities and provinces are sums of their village rows.
+
+    ``from_parts`` (every village, every year: after households_recompute(village_statistics=
+    True) of a full run): the village rows are the sums of the batches' shares that the
+    household pass wrote (_village_parts), instead of a second pass over every household-year;
+    the shares' table is dropped.
     """
     prefixes = _minimal_prefixes(prefixes)
+    if from_parts and (prefixes != [""] or year is not None):
+        raise ValueError("the village statistics' parts cover every village and every year")
     now = timezone.now()
     year_sql = "" if year is None else " AND year = %(year)s"
     count = 0
@@ -1145,14 +1354,18 @@ def statistics_recompute(*, prefixes: Iterable[str] = ("",), year: int | None = 
         # JIT compilation of these aggregates cost ~1.3 s at 250,000 households and saves less.
         cursor.execute("SET LOCAL jit = off")
         for prefix in prefixes:
-            years = _year_range(prefix, year)
+            years = None if from_parts else _year_range(prefix, year)
             like = _like(prefix)
             cursor.execute(
                 "DELETE FROM assessment_regionstatistic "
                 f"WHERE level = 'village' AND region_code LIKE %(like)s{year_sql}",
                 {"like": like, "year": year},
             )
-            if years is not None:
+            if from_parts:
+                cursor.execute(_VILLAGE_PARTS_SQL, {"now": now})
+                count += cursor.rowcount
+                cursor.execute(f"DROP TABLE {_PARTS_TABLE}")
+            elif years is not None:
                 cursor.execute(
                     _VILLAGE_STATS_SQL,
                     {"y0": years[0], "y1": years[1], "like": like, "now": now},
@@ -1431,6 +1644,7 @@ def recompute(
         progress=progress,
         batch_size=batch_size,
         workers=workers,
+        village_statistics=True,
     )
     if not prefix and year is None and not connection.in_atomic_block:
         # Every row was replaced: fresh planner statistics for the aggregates that follow.
@@ -1458,7 +1672,9 @@ def recompute_households(household_ids: list[int]) -> RecomputeResult:
 
 def _derived(result: RecomputeResult, prefixes: list[str], year: int | None) -> None:
     started = time.perf_counter()
-    result.statistics = statistics_recompute(prefixes=prefixes, year=year)
+    result.statistics = statistics_recompute(
+        prefixes=prefixes, year=year, from_parts=result.village_parts
+    )
     result.seconds["statistics"] = time.perf_counter() - started
     started = time.perf_counter()
     result.region_verdicts = region_verdicts_recompute(prefixes=prefixes, year=year)
