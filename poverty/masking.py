@@ -6,10 +6,21 @@ needs the full value is decided by poverty.scoping.user_sees_sensitive.
 
 from __future__ import annotations
 
-__all__ = ["mask_bank_account", "mask_for", "mask_id_number", "mask_phone", "mask_value"]
+__all__ = [
+    "MASK_KEEP",
+    "mask_bank_account",
+    "mask_for",
+    "mask_id_number",
+    "mask_phone",
+    "mask_value",
+]
+
+#: kind → (characters kept at the start, at the end). The SQL rendering of the API's hottest
+#: reads (poverty.api.jsonrows, SQL function poverty_mask) masks with the same numbers.
+MASK_KEEP = {"id_number": (4, 4), "phone": (3, 4), "bank_account": (4, 4)}
 
 
-def mask_value(value: str | None, *, keep_start: int, keep_end: int, char: str = "*") -> str:
+def mask_value(value: str | None, keep_start: int, keep_end: int, char: str = "*") -> str:
     """Keep the first ``keep_start`` and last ``keep_end`` characters, star the rest."""
     text = (value or "").strip()
     if not text:
@@ -25,17 +36,17 @@ def mask_value(value: str | None, *, keep_start: int, keep_end: int, char: str =
 
 def mask_id_number(value: str | None) -> str:
     """6204**********1234: province and prefecture digits and the last four (DOMAIN.md §15)."""
-    return mask_value(value, keep_start=4, keep_end=4)
+    return mask_value(value, *MASK_KEEP["id_number"])
 
 
 def mask_phone(value: str | None) -> str:
     """138****5678."""
-    return mask_value(value, keep_start=3, keep_end=4)
+    return mask_value(value, *MASK_KEEP["phone"])
 
 
 def mask_bank_account(value: str | None) -> str:
     """6222************1234."""
-    return mask_value(value, keep_start=4, keep_end=4)
+    return mask_value(value, *MASK_KEEP["bank_account"])
 
 
 _MASKERS = {"id_number": mask_id_number, "phone": mask_phone, "bank_account": mask_bank_account}

@@ -8,7 +8,8 @@ the same validation, history (channel "api") and version check as the pages.
 
 from __future__ import annotations
 
-from django.db.models import Q
+from django.db.models import Count, F, JSONField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -32,6 +33,7 @@ from households.models import (
     Member,
 )
 from poverty.api.fastrows import renderer_for
+from poverty.api.jsonrows import JsonArray, SqlMask, json_expressions, json_values
 from poverty.api.prepared import fetch_prepared, scope_key
 from poverty.api.views import (
     ScopedReadViewSet,
@@ -217,6 +219,7 @@ class HouseholdViewSet(ScopedWriteMixin, ScopedReadViewSet):
     default_ordering = ("village", "household_number")
     prefix_hint_field = "village_id"
     prepared_queries = True
+    json_rows = True
     # Filters whose SQL depends on their values alone (not_visited_days depends on the date,
     # q and gap on their text; ordering changes the cursor's columns): the rest take the ORM
     # path every time.
@@ -237,6 +240,34 @@ class HouseholdViewSet(ScopedWriteMixin, ScopedReadViewSet):
         if parts - {"members"}:
             raise exceptions.ValidationError({"expand": [MSG_EXPAND]})
         return "members" in parts
+
+    def json_extra(self) -> dict:
+        """Head, member count and (expand=members) members as SQL (poverty.api.jsonrows): the
+        same values as embed() gives the Python path."""
+        user = self.request.user
+        members = visible_to(user, Member.objects.filter(household_id=OuterRef("id"))).order_by()
+        active = members.filter(is_active=True)
+        head = active.filter(relation="01")
+        id_number = (
+            F("id_number") if user_sees_sensitive(user) else SqlMask("id_number", "id_number")
+        )
+        extra = {
+            "head_name": Subquery(head.values("name")[:1]),
+            "head_id_number": Subquery(head.values(value=id_number)[:1]),
+            "member_count": Coalesce(
+                Subquery(active.values("household_id").annotate(n=Count("*")).values("n")), 0
+            ),
+            "members": Value(None, output_field=JSONField()),
+        }
+        if self._expand():
+            member_fields = json_expressions(s.MemberSerializer, user)
+            extra["members"] = JsonArray(
+                json_values(members, member_fields).order_by(
+                    "-is_active", "relation", "birth_date", "id"
+                ),
+                [name for name, _expression in member_fields],
+            )
+        return extra
 
     def embed(self, rows: list[dict]) -> None:
         """Head, member count and (expand=members) the members of every row: one query."""

@@ -72,9 +72,15 @@ def scope_key(user, model, action: str = "view") -> Hashable | None:
 
 
 class PreparedValues:
-    """The compiled SQL of a ``values()`` queryset whose slots hold sentinel values."""
+    """The compiled SQL of a ``values()`` queryset whose slots hold sentinel values.
 
-    def __init__(self, queryset: QuerySet, slots: Mapping[str, object]):
+    With ``json_names`` (a ``poverty.api.jsonrows.json_values()`` queryset), each row comes
+    back as one JSON text whose keys are those names.
+    """
+
+    def __init__(
+        self, queryset: QuerySet, slots: Mapping[str, object], json_names: list[str] | None = None
+    ):
         query = queryset.query
         self.using = queryset.db
         compiler = query.get_compiler(self.using)
@@ -91,6 +97,13 @@ class PreparedValues:
             self.sql, params = compiler.as_sql()
         except EmptyResultSet:  # the scope or a filter selects nothing
             self.sql, params = None, ()
+        self.json = json_names is not None
+        if self.json and self.sql is not None:
+            if self.names != [f"json_{index}" for index in range(len(json_names))]:
+                raise ValueError("not a json_values() queryset of these names")
+            quote = connections[self.using].ops.quote_name
+            aliases = ", ".join(quote(name) for name in json_names)
+            self.sql = f"SELECT row_to_json(_t)::text FROM ({self.sql}) AS _t({aliases})"
         self.params = list(params)
         self.positions: list[tuple[str, int]] = []
         for name, sentinel in slots.items():
@@ -110,7 +123,7 @@ class PreparedValues:
             for position, (functions, expression) in converters.items()
         ]
 
-    def fetch(self, values: Mapping[str, object]) -> list[dict]:
+    def fetch(self, values: Mapping[str, object]) -> list[dict] | list[str]:
         if self.sql is None:
             return []
         params = self.params.copy()
@@ -120,6 +133,8 @@ class PreparedValues:
             psycopg2.extensions.register_type(_NUMERIC_AS_TEXT, cursor.cursor)
             cursor.execute(self.sql, params)
             rows = cursor.fetchall()
+        if self.json:
+            return [row[0] for row in rows]
         if self.converters:
             connection = connections[self.using]
             rows = [list(row) for row in rows]
@@ -131,6 +146,10 @@ class PreparedValues:
                     row[position] = value
         names = self.names
         return [dict(zip(names, row)) for row in rows]  # noqa: B905 (as long by construction)
+
+
+def _split(built, json: bool) -> tuple[QuerySet, list[str] | None]:
+    return built if json else (built, None)
 
 
 _cache: OrderedDict[Hashable, PreparedValues] = OrderedDict()
@@ -148,20 +167,27 @@ def fetch_prepared(
     build: Callable[[Mapping[str, object]], QuerySet],
     sentinels: Mapping[str, object],
     values: Mapping[str, object],
-) -> list[dict]:
+    json: bool = False,
+) -> list[dict] | list[str]:
     """Rows of the values() queryset ``build(values)``, compiled once per ``key``.
 
     ``build`` gets the slot values to put into the queryset: the ``sentinels`` when the query
     is compiled for the key, the request's ``values`` when ``key`` is None (not cacheable).
+    With ``json``, ``build`` returns (a json_values() queryset, its JSON names) and the rows
+    are JSON texts (see PreparedValues).
     """
     if key is None:
+        if json:
+            queryset, json_names = _split(build(values), json)
+            return PreparedValues(queryset, {}, json_names).fetch({})
         return list(build(values))
     with _lock:
         prepared = _cache.get(key)
         if prepared is not None:
             _cache.move_to_end(key)
     if prepared is None:
-        prepared = PreparedValues(build(sentinels), sentinels)
+        queryset, json_names = _split(build(sentinels), json)
+        prepared = PreparedValues(queryset, sentinels, json_names)
         with _lock:
             _cache[key] = prepared
             if len(_cache) > _MAX_ENTRIES:

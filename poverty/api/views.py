@@ -12,9 +12,11 @@ from __future__ import annotations
 import contextlib
 import re
 
+import orjson
 from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ForeignObjectRel, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -28,6 +30,7 @@ from households.filters import RegionPrefixField
 from poverty.access_log import access_log_write
 from poverty.api.exceptions import Conflict, PreconditionFailed, PreconditionRequired
 from poverty.api.fastrows import renderer_for
+from poverty.api.jsonrows import json_expressions, json_values
 from poverty.api.pagination import KeysetPagination, invalid_cursor
 from poverty.api.prepared import fetch_prepared, scope_key
 from poverty.api.serializers import (
@@ -40,7 +43,14 @@ from poverty.api.tokens import token_create, token_list, token_revoke
 from poverty.exceptions import ConcurrencyError
 from poverty.models import AccessEvent, ApiToken
 from poverty.roles import ROLE_RULES, Role
-from poverty.scoping import get_for_user, region_prefixes, user_can, user_role, visible_to
+from poverty.scoping import (
+    get_for_user,
+    region_prefixes,
+    user_can,
+    user_role,
+    user_sees_sensitive,
+    visible_to,
+)
 
 __all__ = [
     "ApiNotFoundView",
@@ -158,6 +168,9 @@ class ScopedReadViewSet(viewsets.GenericViewSet):
     #: query parameters whose SQL depends on their value alone (not on the date, say): a list
     #: request with only these (plus cursor, page_size) takes the prepared path
     prepared_params: frozenset[str] = frozenset()
+    #: the prepared path has PostgreSQL render each row as JSON (poverty.api.jsonrows); the
+    #: view gives the computed and embedded fields' expressions in json_extra()
+    json_rows = False
 
     def filter_queryset(self, queryset):
         if self._has_filter_params():
@@ -206,6 +219,21 @@ class ScopedReadViewSet(viewsets.GenericViewSet):
     def embed(self, rows: list[dict]) -> None:
         """Fill embedded lists (members of households …) for a page: one query, not one per row."""
 
+    def json_extra(self) -> dict:
+        """SQL expressions of the computed and embedded fields (json_rows), by name."""
+        return {}
+
+    def _json_queryset(self, queryset):
+        """(``queryset`` selecting the JSON rows' expressions, their names) for json_rows."""
+        expressions = json_expressions(
+            self.output_serializer_class(), self.request.user, self.json_extra()
+        )
+        return json_values(queryset, expressions), [name for name, _e in expressions]
+
+    def _json_key(self) -> tuple:
+        """What the JSON SQL depends on beyond the scope: masking and the time zone."""
+        return (user_sees_sensitive(self.request.user), timezone.get_current_timezone_name())
+
     def render_rows(self, queryset) -> list[dict]:
         renderer = renderer_for(self.output_serializer_class())
         rows = list(renderer.values(queryset))
@@ -220,6 +248,8 @@ class ScopedReadViewSet(viewsets.GenericViewSet):
     def list(self, request, *args, **kwargs):
         if self.prepared_queries:
             rows = self._prepared_page()
+            if isinstance(rows, orjson.Fragment):  # rendered by PostgreSQL (json_rows)
+                return self.get_paginated_response(rows)
             if rows is not None:
                 return self.get_paginated_response(self._finish(rows))
         queryset = self.filter_queryset(self.get_queryset())
@@ -254,6 +284,19 @@ class ScopedReadViewSet(viewsets.GenericViewSet):
         renderer = renderer_for(self.output_serializer_class())
         scope = scope_key(user, self.scope_model)
         key = None if scope is None else ("row", type(self), self.action, scope)
+        if self.json_rows:
+            if key is not None:
+                key = (*key, "json", self._json_key(), self.request.query_params.get("expand"))
+            texts = fetch_prepared(
+                key,
+                lambda slots: self._json_queryset(
+                    self.get_queryset().filter(pk=slots["pk"]).order_by()
+                ),
+                {"pk": PK_SENTINEL},
+                {"pk": pk},
+                json=True,
+            )
+            return [orjson.loads(text) for text in texts]
         rows = fetch_prepared(
             key,
             lambda slots: renderer.values(self.get_queryset().filter(pk=slots["pk"])),
@@ -304,14 +347,30 @@ class ScopedReadViewSet(viewsets.GenericViewSet):
             self.paginator.page_size, cursor is None, reverse,
         )  # fmt: skip
         renderer = renderer_for(self.output_serializer_class())
+        json = self.json_rows
+        if json:
+            key = (*key, "json", self._json_key())
 
         def build(slots):
-            queryset = renderer.values(self.filter_queryset(self.get_queryset()))
+            queryset = self.filter_queryset(self.get_queryset())
+            names = None
+            if json:
+                queryset, names = self._json_queryset(queryset)
+            else:
+                queryset = renderer.values(queryset)
             keys = None if cursor is None else [slots[name] for name in sentinels]
-            return self.paginator.page_of(queryset, keys, reverse)
+            page = self.paginator.page_of(queryset, keys, reverse)
+            return (page, names) if json else page
 
-        rows = fetch_prepared(key, build, sentinels if cursor is not None else {}, values)
-        return self.paginator.finish(rows, reverse)
+        rows = fetch_prepared(
+            key, build, sentinels if cursor is not None else {}, values, json=json
+        )
+        rows = self.paginator.finish(rows, reverse)
+        if not json:
+            return rows
+        # The texts go out as they are; the first and last rows are parsed for the links.
+        self.paginator.rows = [orjson.loads(rows[0]), orjson.loads(rows[-1])] if rows else []
+        return orjson.Fragment(f"[{','.join(rows)}]")
 
     def row_response(self, row: dict, status_code: int = 200) -> Response:
         headers = {}

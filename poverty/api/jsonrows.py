@@ -1,0 +1,138 @@
+"""Rows rendered to JSON by PostgreSQL, for the API's hottest reads (the household list and
+detail).
+
+poverty.api.fastrows renders ``values()`` rows in Python: for a 100-household page that is
+about 6,000 values fetched into Python objects, converted (decimals, datetimes, masking) and
+encoded again, which was most of a list request's CPU. Here the same output is described as
+SQL expressions, derived from the same serializer class that documents the endpoint, and
+PostgreSQL returns each row as JSON text; Python only joins the texts.
+
+Equivalence with the Python rendering, field by field:
+
+- a plain column: its JSON value (dates ISO 8601, booleans, arrays);
+- a decimal: PostgreSQL's text of the numeric (what fastrows sends too);
+- a datetime: ``poverty_isoformat(value, zone)`` = ``value.astimezone(zone).isoformat()``;
+- a masked value (MaskedCharField) for a role that must not see it:
+  ``poverty_mask(value, keep_start, keep_end)`` = ``poverty.masking.mask_value`` with
+  ``MASK_KEEP`` (both SQL functions: migration poverty 0003);
+- a value through a foreign key (``village.name``): a scalar subquery on the related row
+  (a join made PostgreSQL merge-scan thousands of region rows for a 100-row page);
+- computed and embedded fields (a household's head, member count, members): expressions the
+  view gives.
+
+tests/api/test_prepared_reads.py compares this path with the Python one for every role, and
+tests/api/test_jsonrows.py the two SQL functions with their Python twins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from django.db import connection
+from django.db.models import Expression, F, Func, OuterRef, QuerySet, Subquery, TextField, Value
+from django.db.models.functions import Cast
+from django.utils import timezone
+from rest_framework import serializers
+
+from poverty.api.fastrows import MaskedCharField
+from poverty.masking import MASK_KEEP
+from poverty.scoping import user_sees_sensitive
+
+__all__ = ["JsonArray", "SqlIsoFormat", "SqlMask", "json_expressions", "json_values"]
+
+
+class SqlMask(Func):
+    """poverty.masking.mask_value in SQL (function poverty_mask)."""
+
+    function = "poverty_mask"
+    output_field = TextField()
+
+    def __init__(self, expression, kind: str):
+        keep_start, keep_end = MASK_KEEP[kind]
+        super().__init__(expression, Value(keep_start), Value(keep_end))
+
+
+class SqlIsoFormat(Func):
+    """``value.astimezone(zone).isoformat()`` in SQL (function poverty_isoformat)."""
+
+    function = "poverty_isoformat"
+    output_field = TextField()
+
+    def __init__(self, expression, zone: str):
+        super().__init__(expression, Value(zone))
+
+
+class JsonArray(Subquery):
+    """A JSON array of the rows of a ``json_values()`` queryset (``[]`` when none)."""
+
+    output_field = TextField()
+
+    def __init__(self, queryset: QuerySet, names: list[str]):
+        super().__init__(queryset)
+        quoted = ", ".join(connection.ops.quote_name(name) for name in names)
+        self.template = (
+            "(SELECT coalesce(json_agg(row_to_json(_rows)), '[]'::json) "
+            f"FROM (%(subquery)s) AS _rows({quoted}))"
+        )
+
+
+def _source(model, source: str) -> Expression:
+    """The value of ``source`` ("field", "fk_id" or "fk.field") on a row of ``model``."""
+    first, _, rest = source.partition(".")
+    if not rest:
+        return F(first)
+    relation = model._meta.get_field(first)
+    related = relation.related_model
+    if "." in rest or not relation.many_to_one:
+        return F(source.replace(".", "__"))  # deeper paths: a join, as values() would do
+    target = relation.target_field.attname
+    return Subquery(
+        related._default_manager.filter(**{target: OuterRef(relation.attname)})
+        .order_by()
+        .values(rest)[:1]
+    )
+
+
+def json_expressions(
+    serializer_class, user, extra: Mapping[str, Expression] | None = None
+) -> list[tuple[str, Expression]]:
+    """(name, SQL expression of its JSON value) for every field of the serializer, in order.
+
+    Computed and nested fields come from ``extra``; a field that is neither a model value nor
+    in ``extra`` raises ValueError (so a new serializer field cannot be silently left out).
+    """
+    extra = extra or {}
+    model = serializer_class.Meta.model
+    sensitive = user_sees_sensitive(user)
+    zone = timezone.get_current_timezone_name()
+    computed = set(getattr(serializer_class, "computed_fields", ()))
+    expressions = []
+    for name, field in serializer_class().fields.items():
+        if name in extra:
+            expressions.append((name, extra[name]))
+            continue
+        if name in computed or isinstance(
+            field, serializers.SerializerMethodField | serializers.BaseSerializer
+        ):
+            raise ValueError(f"field {name!r} needs an expression from the view")
+        expression = _source(model, field.source)
+        if isinstance(field, MaskedCharField):
+            if not sensitive:
+                expression = SqlMask(expression, field.kind)
+        elif isinstance(field, serializers.DecimalField):
+            expression = Cast(expression, TextField())
+        elif isinstance(field, serializers.DateTimeField):
+            expression = SqlIsoFormat(expression, zone)
+        expressions.append((name, expression))
+    return expressions
+
+
+def json_values(queryset: QuerySet, expressions: list[tuple[str, Expression]]) -> QuerySet:
+    """``queryset`` selecting exactly these expressions, as columns json_0, json_1, …
+
+    (Annotations may not take a model field's name; the JSON names are given back by the
+    column alias list that wraps the query: poverty.api.prepared, JsonArray.)
+    """
+    return queryset.values(
+        **{f"json_{index}": expression for index, (_name, expression) in enumerate(expressions)}
+    )

@@ -1,0 +1,73 @@
+"""The SQL twins of the Python renderers (poverty.api.jsonrows, migration poverty 0003) give
+the same text on edge values; the household pages compare the two whole paths
+(test_prepared_reads)."""
+
+import datetime
+import zoneinfo
+
+import pytest
+from django.db import connection
+
+from households.api import serializers as s
+from poverty.api.jsonrows import json_expressions
+from poverty.masking import MASK_KEEP, mask_value
+
+pytestmark = pytest.mark.django_db
+
+MASK_VALUES = [
+    None,
+    "",
+    "   ",
+    "1",
+    "1234567",
+    "12345678",
+    "123456789",
+    "13912345678",
+    " 13912345678 ",
+    "\t431202197003050012\n",
+    "\u3000431202197003050012\u3000",
+    "43120219700305001X",
+    "6222 0212 3456 7890",
+    "张三丰",
+    "甲乙丙丁戊己庚辛壬癸",
+]
+
+
+@pytest.mark.parametrize("kind", sorted(MASK_KEEP))
+def test_sql_mask_equals_python_mask(kind):
+    keep_start, keep_end = MASK_KEEP[kind]
+    with connection.cursor() as cursor:
+        for value in MASK_VALUES:
+            cursor.execute("SELECT poverty_mask(%s, %s, %s)", [value, keep_start, keep_end])
+            assert cursor.fetchone()[0] == mask_value(value, keep_start, keep_end), repr(value)
+
+
+UTC = datetime.UTC
+INSTANTS = [
+    datetime.datetime(2026, 11, 23, 16, 5, 0, tzinfo=UTC),  # no microseconds
+    datetime.datetime(2026, 11, 23, 16, 5, 0, 1, tzinfo=UTC),
+    datetime.datetime(2026, 11, 23, 16, 5, 0, 999999, tzinfo=UTC),
+    datetime.datetime(2020, 12, 31, 23, 59, 59, 500000, tzinfo=UTC),  # another day locally
+    datetime.datetime(1988, 7, 1, 12, 0, tzinfo=UTC),  # China's summer time: +09:00
+    datetime.datetime(1900, 1, 1, tzinfo=UTC),  # local mean time: +08:05:43
+    datetime.datetime(2014, 3, 1, 0, 0, 0, 10, tzinfo=UTC),
+]
+ZONES = ["Asia/Shanghai", "UTC", "America/St_Johns", "Asia/Kolkata"]
+
+
+@pytest.mark.parametrize("zone", ZONES)
+def test_sql_isoformat_equals_python_isoformat(zone):
+    with connection.cursor() as cursor:
+        for instant in [*INSTANTS, None]:
+            cursor.execute("SELECT poverty_isoformat(%s, %s)", [instant, zone])
+            expected = None if instant is None else instant.astimezone(zoneinfo.ZoneInfo(zone))
+            assert cursor.fetchone()[0] == (expected and expected.isoformat()), (instant, zone)
+
+
+def test_every_serializer_field_needs_an_expression(world):
+    """A computed field the view gives no SQL for is an error, not a missing key."""
+    user = world.admin
+    with pytest.raises(ValueError, match="head_name"):
+        json_expressions(s.HouseholdSerializer, user)
+    names = [name for name, _e in json_expressions(s.MemberSerializer, user)]
+    assert names == list(s.MemberSerializer().fields)
