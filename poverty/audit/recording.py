@@ -47,13 +47,32 @@ def _plain(value):
     return value
 
 
+# model class → ((attname, read from __dict__), …) of the fields a snapshot holds
+_SNAPSHOT_FIELDS: dict[type, tuple[tuple[str, bool], ...]] = {}
+
+
+def _snapshot_fields(cls: type) -> tuple[tuple[str, bool], ...]:
+    fields = _SNAPSHOT_FIELDS.get(cls)
+    if fields is None:
+        # A file field's descriptor turns the stored name into a FieldFile: read those with
+        # getattr; every other concrete field's value is the instance's own attribute.
+        fields = _SNAPSHOT_FIELDS[cls] = tuple(
+            (f.attname, not isinstance(f, models.FileField))
+            for f in cls._meta.concrete_fields
+            if f.attname not in IGNORED_FIELDS
+        )
+    return fields
+
+
 def model_snapshot(instance: models.Model) -> dict:
     """The instance's concrete field values, JSON-ready, keyed by attribute name."""
-    return {
-        field.attname: _plain(getattr(instance, field.attname))
-        for field in instance._meta.concrete_fields
-        if field.attname not in IGNORED_FIELDS
-    }
+    values = instance.__dict__
+    snapshot = {}
+    for attname, direct in _snapshot_fields(instance.__class__):
+        # the same as getattr for a loaded field; a deferred one is loaded by getattr
+        value = values[attname] if direct and attname in values else getattr(instance, attname)
+        snapshot[attname] = value if value.__class__ in _AS_IS else _plain(value)
+    return snapshot
 
 
 def snapshot_diff(before: dict | None, after: dict | None) -> dict:
