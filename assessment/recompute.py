@@ -1423,6 +1423,10 @@ def region_verdicts_recompute(*, prefixes: Iterable[str] = ("",), year: int | No
 
     ctx = _Context()
     prefixes = _minimal_prefixes(prefixes)
+    # A village's verdict depends on its standards, year, population and remaining poor only
+    # (village_exit_verdict reads nothing else of VillageFacts): villages with the same ones
+    # share their columns (about 31,000 distinct in 70,000 village-years at 250,000 households).
+    village_memo: dict[tuple, str] = {}
     # A village's recomputation changes its county's figures too.
     scopes = _minimal_prefixes([p[:6] if len(p) > 6 else p for p in prefixes])
     written = 0
@@ -1454,6 +1458,11 @@ def region_verdicts_recompute(*, prefixes: Iterable[str] = ("",), year: int | No
                 view = ctx.view(code, stat_year)
                 population = rural if complete else None
                 if level == "village":
+                    key = (view, stat_year, population, remaining)
+                    tail = village_memo.get(key)
+                    if tail is not None:
+                        lines.append(f"{code},{level},{stat_year},{tail},{now}\n")
+                        continue
                     verdict = village_exit_verdict(
                         VillageFacts(
                             year=stat_year,
@@ -1482,11 +1491,13 @@ def region_verdicts_recompute(*, prefixes: Iterable[str] = ("",), year: int | No
                     )
                 incidence = verdict.figures.get("incidence")
                 reasons = _json([r.stored() for r in verdict.reasons])
-                lines.append(
-                    f"{code},{level},{stat_year},{'t' if verdict.eligible else 'f'},"
-                    f"{verdict.outcome},{'' if incidence is None else round(incidence, 6)},"
-                    f"{_csv_text(reasons)},{now}\n"
+                tail = (
+                    f"{'t' if verdict.eligible else 'f'},{verdict.outcome},"
+                    f"{'' if incidence is None else round(incidence, 6)},{_csv_text(reasons)}"
                 )
+                if level == "village":
+                    village_memo[key] = tail
+                lines.append(f"{code},{level},{stat_year},{tail},{now}\n")
             old.delete()
             with connection.cursor() as cursor:
                 _copy_in(cursor, RegionReadiness._meta.db_table, _REGION_COLUMNS, lines)

@@ -3,12 +3,18 @@
 readiness rows (_VILLAGE_STATS_SQL) that region and household runs still use."""
 
 import datetime
+import json
 
 import pytest
 from django.db import connection
 
 from assessment.models import RegionStatistic
-from assessment.recompute import _PARTS_TABLE, recompute, statistics_recompute
+from assessment.recompute import (
+    _PARTS_TABLE,
+    recompute,
+    region_verdicts_recompute,
+    statistics_recompute,
+)
 from assistance.models import Cadre, CadrePairing, Visit
 from households.models import AnnualIncome, GuaranteeStatus, Household, Member
 from households.services import household_soft_delete
@@ -131,3 +137,48 @@ def test_a_region_or_year_run_keeps_the_sql_pass(settings):
     assert not result.village_parts
     with pytest.raises(ValueError):
         statistics_recompute(prefixes=["43"], from_parts=True)
+
+
+@pytest.mark.django_db
+def test_village_verdicts_shared_between_villages_are_those_of_the_rule():
+    """region_verdicts_recompute judges a village once per standards view, year, population
+    and remaining poor; every stored row must be what village_exit_verdict says of it."""
+    from assessment.models import RegionReadiness
+    from assessment.recompute import _Context, _json
+    from assessment.rules import VillageFacts, village_exit_verdict
+
+    scenario = build_scenario()
+    recompute()
+    villages = scenario.county.villages
+    # twins: the same population and remaining poor in another village (same standards),
+    # and one person more in a third
+    RegionStatistic.objects.filter(level="village", region_code=villages[1].code).update(
+        rural_population=100, remaining_people=6, population_complete=True
+    )
+    RegionStatistic.objects.filter(level="village", region_code=villages[2].code).update(
+        rural_population=100, remaining_people=7, population_complete=True
+    )
+    region_verdicts_recompute()
+
+    ctx = _Context()
+    rows = RegionReadiness.objects.filter(level="village")
+    assert rows.count() == RegionStatistic.objects.filter(level="village").count() > 20
+    for row in rows:
+        stat = RegionStatistic.objects.get(level="village", region_code=row.region_code,
+                                           year=row.year)  # fmt: skip
+        view = ctx.view(row.region_code, row.year)
+        verdict = village_exit_verdict(
+            VillageFacts(
+                year=row.year,
+                division_code=row.region_code,
+                region_class=view.region_class,
+                rural_population=stat.rural_population if stat.population_complete else None,
+                remaining_poor=stat.remaining_people,
+            ),
+            view,
+        )
+        assert (row.eligible, row.outcome) == (verdict.eligible, verdict.outcome)
+        assert row.reasons == json.loads(_json([r.stored() for r in verdict.reasons]))
+    assert RegionReadiness.objects.get(region_code=villages[2].code, year=2019).reasons != (
+        RegionReadiness.objects.get(region_code=villages[1].code, year=2019).reasons
+    )
