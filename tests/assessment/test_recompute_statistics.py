@@ -182,3 +182,24 @@ def test_village_verdicts_shared_between_villages_are_those_of_the_rule():
     assert RegionReadiness.objects.get(region_code=villages[2].code, year=2019).reasons != (
         RegionReadiness.objects.get(region_code=villages[1].code, year=2019).reasons
     )
+
+
+@pytest.mark.django_db
+def test_region_verdicts_written_in_chunks_are_the_same(monkeypatch):
+    from assessment import recompute as module
+    from assessment.models import RegionReadiness
+
+    def verdicts():
+        return list(
+            RegionReadiness.objects.order_by("region_code", "year").values_list(
+                "region_code", "level", "year", "eligible", "outcome", "incidence", "reasons"
+            )
+        )
+
+    build_scenario()
+    recompute()
+    expected = verdicts()
+    monkeypatch.setattr(module, "_COPY_CHUNK", 3)
+
+    assert region_verdicts_recompute() == len(expected) > 3 * 5
+    assert verdicts() == expected
