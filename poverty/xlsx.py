@@ -118,6 +118,11 @@ class Column:
     money (two decimals), decimal (areas, distances), date. ``key`` names the model field an
     import column fills; ``choices`` are the labels offered in a template's dropdown;
     ``note`` explains the column on the template's notes sheet and in docs/ledgers.md.
+    ``numbers_as_text`` (number kinds only): a str value in this column is a number as
+    PostgreSQL prints it (``numeric::text``, ``int::text``: digits, an optional minus sign
+    and decimal point) and is written as that number, character for character — the same
+    cell as for the Decimal or int it stands for, without building the Python object (a
+    ledger reading tens of thousands of rows gets them as text from the database).
     """
 
     header: str
@@ -128,6 +133,7 @@ class Column:
     required: bool = False
     choices: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()
+    numbers_as_text: bool = False
 
     @property
     def style(self) -> int:
@@ -149,16 +155,22 @@ def _cell_text(ref: str, value: str, style: int) -> str:
     return f'<c r="{ref}" s="{style}" t="inlineStr"><is><t{space}>{text}</t></is></c>'
 
 
-def _cell_writer(letter: str, kind: str) -> Callable[[int, Any], str]:
+def _cell_writer(
+    letter: str, kind: str, numbers_as_text: bool = False
+) -> Callable[[int, Any], str]:
     """A function (row number, value) → the cell's XML, specialised for one column."""
     style = KIND_STYLES[kind]
     number_open = f'<c r="{letter}%d" s="{style}"><v>'
     text_open = f'<c r="{letter}%d" s="{style}" t="inlineStr"><is><t>'
+    if numbers_as_text and kind not in ("int", "year", "money", "decimal"):
+        raise ValueError(f"numbers_as_text needs a number column, not {kind!r}")
 
     def write(row: int, value: Any) -> str:
         if value is None or value == "":
             return ""
         if isinstance(value, str):
+            if numbers_as_text:  # the database's own text of the number (Column)
+                return (number_open % row) + value + "</v></c>"
             if value[:1].isspace() or value[-1:].isspace():
                 return _cell_text(f"{letter}{row}", value, style)
             return (text_open % row) + value.translate(_XML_ESCAPE) + "</t></is></c>"
@@ -307,7 +319,10 @@ class XlsxWriter:
         last = column_letter(ncols - 1)
         header_row = HEADER_ROWS if (title or subtitle) else 1
         first_data = header_row + 1
-        writers = [_cell_writer(column_letter(i), col.kind) for i, col in enumerate(columns)]
+        writers = [
+            _cell_writer(column_letter(i), col.kind, col.numbers_as_text)
+            for i, col in enumerate(columns)
+        ]
 
         head = ['<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
                 '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '

@@ -1,5 +1,6 @@
 """The streaming writer and the forgiving reader (poverty/xlsx.py), read back with openpyxl."""
 
+import dataclasses
 import datetime
 import io
 import zipfile
@@ -174,3 +175,29 @@ def test_files_that_are_not_xlsx_are_refused_with_a_reason(settings):
     settings.LEDGER_IMPORT_MAX_BYTES = 1000
     with pytest.raises(FileRejected, match="超过上限"):
         workbook_open(io.BytesIO(_write([])), filename="a.xlsx")
+
+
+def test_numbers_as_text_columns_write_the_database_text_as_the_same_number_cell():
+    """Column.numbers_as_text: "3120.50" from PostgreSQL gives the cell a Decimal would."""
+    as_text = [
+        dataclasses.replace(c, numbers_as_text=c.kind in ("int", "money", "decimal", "year"))
+        for c in COLUMNS
+    ]
+    typed = (1, "0012300", "x", Decimal("3120.50"), None, Decimal("-1.25"), 2019)
+    texts = ("1", "0012300", "x", "3120.50", None, "-1.25", "2019")
+
+    def sheet_xml(columns, row) -> bytes:
+        buffer = io.BytesIO()
+        with XlsxWriter(buffer) as book:
+            book.write_sheet("花名册", columns, [row, (2, "", "", "", None, "", None)])
+        return zipfile.ZipFile(buffer).read("xl/worksheets/sheet1.xml")
+
+    assert sheet_xml(as_text, texts) == sheet_xml(COLUMNS, typed)
+    buffer = io.BytesIO()
+    with XlsxWriter(buffer) as book:
+        book.write_sheet("花名册", as_text, [texts])
+    ws = openpyxl.load_workbook(buffer)["花名册"]
+    assert [c.value for c in ws[2]] == [1, "0012300", "x", 3120.5, None, -1.25, 2019]
+    assert ws["B2"].data_type == "s"  # a text column keeps its text
+    with pytest.raises(ValueError, match="number column"):
+        XlsxWriter(io.BytesIO()).write_sheet("x", [Column("a", numbers_as_text=True)], [])
