@@ -502,7 +502,7 @@ def _sql_list(text: str) -> list[str]:
     return [item for item in items if item.strip()]
 
 
-def _roster_rows(params: LedgerParams, names: dict[str, str]) -> Iterator[tuple]:
+def _roster_rows(params: LedgerParams, names: dict[str, str], pks: list[int]) -> Iterator[tuple]:
     mask_id, mask_tel, mask_bank = _maskers(params.user)
     year = params.year
     sql = _roster_sql()
@@ -522,7 +522,6 @@ def _roster_rows(params: LedgerParams, names: dict[str, str]) -> Iterator[tuple]
             cursor.execute("RESET jit")
             return rows
 
-    pks = list(households_for_export(params).values_list("pk", flat=True))
     places: dict[str, tuple] = {}
     number = 0
     for rows in _prefetched(_chunked(pks), read):
@@ -553,6 +552,8 @@ def _roster_rows(params: LedgerParams, names: dict[str, str]) -> Iterator[tuple]
 
 def _roster_plan(params: LedgerParams) -> LedgerPlan:
     names = region_names(params.prefix)
+    # the households' keys, read once: they give the count and the batches
+    pks = list(households_for_export(params).values_list("pk", flat=True))
     label = "建档立卡贫困户花名册"
     return LedgerPlan(
         filename=_filename(params, names, label),
@@ -560,12 +561,12 @@ def _roster_plan(params: LedgerParams) -> LedgerPlan:
             SheetPlan(
                 "贫困户花名册",
                 ROSTER_COLUMNS,
-                lambda: _roster_rows(params, names),
+                lambda: _roster_rows(params, names, pks),
                 title=_title(params, names, label),
                 subtitle=subtitle(params, units=MONEY_UNITS),
             )
         ],
-        total=households_for_export(params).count(),
+        total=len(pks),
     )
 
 
