@@ -12,6 +12,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.renderers import JSONRenderer
 from rest_framework.routers import SimpleRouter
 
+from households.api.views import HouseholdViewSet
 from households.filters import HouseholdFilterSet
 from households.models import Household, Member
 from poverty.scoping import visible_to
@@ -58,7 +59,15 @@ class PrefetchHouseholdViewSet(BaselineHouseholdViewSet):
         return super().get_queryset().prefetch_related("members")
 
 
+class PythonRowsHouseholdViewSet(HouseholdViewSet):
+    """Ours with the rows rendered in Python (poverty.api.fastrows) instead of by PostgreSQL
+    (poverty.api.jsonrows): to compare the two in the same run."""
+
+    json_rows = False
+
+
 router = SimpleRouter()
 router.register("baseline/households", BaselineHouseholdViewSet, basename="baseline-household")
 router.register("prefetch/households", PrefetchHouseholdViewSet, basename="prefetch-household")
+router.register("pyrows/households", PythonRowsHouseholdViewSet, basename="pyrows-household")
 urlpatterns = router.urls

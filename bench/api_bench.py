@@ -52,6 +52,8 @@ IMPLEMENTATIONS = {
     "ours": "/api/v1/households/",
     "baseline": "/api/bench/baseline/households/",
     "prefetch": "/api/bench/prefetch/households/",
+    # ours with the rows rendered in Python instead of by PostgreSQL (json_rows off)
+    "pyrows": "/api/bench/pyrows/households/",
 }
 TARGETS_MS = {"list": 100, "detail": 50}
 
@@ -132,6 +134,38 @@ def _children_cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def _database_cpu_seconds() -> float:
+    """User + system CPU of the PostgreSQL backends connected to this database (the server
+    workers keep theirs open: CONN_MAX_AGE), this process's own excluded."""
+    import psutil
+    import psycopg2
+    from django.db import connection
+
+    settings_dict = connection.settings_dict
+    with (
+        psycopg2.connect(
+            dbname=settings_dict["NAME"],
+            user=settings_dict["USER"],
+            host=settings_dict["HOST"],
+            port=settings_dict["PORT"] or 5432,
+        ) as probe,
+        probe.cursor() as cursor,
+    ):
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid()"
+        )
+        pids = [row[0] for row in cursor.fetchall()]
+    total = 0.0
+    for pid in pids:
+        try:
+            times = psutil.Process(pid).cpu_times()
+        except psutil.Error:
+            continue
+        total += times.user + times.system
+    return total
+
+
 def _locust(args, env: dict, csv_prefix: str, server_pid: int) -> dict:
     command = [
         str(ROOT / ".venv/bin/locust"),
@@ -147,10 +181,13 @@ def _locust(args, env: dict, csv_prefix: str, server_pid: int) -> dict:
     if args.locust_processes > 1:  # locust's own CPU spread over forked workers
         command += ["--processes", str(args.locust_processes)]
     server_before, locust_before = _tree_cpu_seconds(server_pid), _children_cpu_seconds()
+    database_before = _database_cpu_seconds()
     load = os.getloadavg()[0]
     subprocess.run(command, env={**os.environ, **env}, check=True, capture_output=True)
     server_cpu = _tree_cpu_seconds(server_pid) - server_before
     locust_cpu = _children_cpu_seconds() - locust_before
+    # backends that connected during the run count from zero (they did not exist before)
+    database_cpu = max(0.0, _database_cpu_seconds() - database_before)
     with open(f"{csv_prefix}_stats.csv") as handle:
         for row in csv.DictReader(handle):
             if row["Name"] in ("list", "detail"):
@@ -161,9 +198,10 @@ def _locust(args, env: dict, csv_prefix: str, server_pid: int) -> dict:
                     "p50": float(row["50%"]),
                     "p95": float(row["95%"]),
                     "rps": float(row["Requests/s"]),
-                    # CPU per request: gunicorn (all workers), locust (PostgreSQL not counted)
+                    # CPU per request: gunicorn (all workers), locust, PostgreSQL backends
                     "server_cpu_ms": server_cpu * 1000 / requests,
                     "locust_cpu_ms": locust_cpu * 1000 / requests,
+                    "database_cpu_ms": database_cpu * 1000 / requests,
                     "load_start": load,
                 }
     raise SystemExit(f"locust wrote no stats to {csv_prefix}_stats.csv")
@@ -233,7 +271,8 @@ def main() -> int:
                         f"run {repeat + 1} {name:8} {scenario:6} p50 {stats['p50']:6.0f} ms  "
                         f"p95 {stats['p95']:6.0f} ms  {stats['rps']:6.1f} req/s  "
                         f"failures {stats['failures']}  CPU/request: gunicorn "
-                        f"{stats['server_cpu_ms']:.1f} ms, locust {stats['locust_cpu_ms']:.1f} ms  "
+                        f"{stats['server_cpu_ms']:.1f} ms, locust {stats['locust_cpu_ms']:.1f} ms, "
+                        f"PostgreSQL {stats['database_cpu_ms']:.1f} ms  "
                         f"load {stats['load_start']:.1f}",
                         flush=True,
                     )
@@ -246,7 +285,15 @@ def main() -> int:
         for scenario, runs in scenarios.items():
             summary.setdefault(name, {})[scenario] = {
                 key: statistics.median(run[key] for run in runs)
-                for key in ("p50", "p95", "rps", "failures", "server_cpu_ms", "locust_cpu_ms")
+                for key in (
+                    "p50",
+                    "p95",
+                    "rps",
+                    "failures",
+                    "server_cpu_ms",
+                    "locust_cpu_ms",
+                    "database_cpu_ms",
+                )  # fmt: skip
             }
     print(
         f"\nmedians over {args.repeats} runs, {args.users} users, {args.duration}s each; "
@@ -255,20 +302,21 @@ def main() -> int:
     )
     print(
         "| implementation | endpoint | p50 ms | p95 ms | req/s "
-        "| gunicorn CPU ms/req | locust CPU ms/req |"
+        "| gunicorn CPU ms/req | locust CPU ms/req | PostgreSQL CPU ms/req |"
     )
-    print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     for name, scenarios in summary.items():
         for scenario, m in scenarios.items():
             print(
                 f"| {name} | {scenario} | {m['p50']:.0f} | {m['p95']:.0f} | {m['rps']:.1f} "
-                f"| {m['server_cpu_ms']:.1f} | {m['locust_cpu_ms']:.1f} |"
+                f"| {m['server_cpu_ms']:.1f} | {m['locust_cpu_ms']:.1f} "
+                f"| {m['database_cpu_ms']:.1f} |"
             )
     ok = True
     for scenario, target in TARGETS_MS.items():
         ours = summary["ours"][scenario]
         line = f"{scenario}: ours p95 {ours['p95']:.0f} ms (target < {target} ms)"
-        for other in ("baseline", "prefetch"):
+        for other in ("baseline", "prefetch", "pyrows"):
             if other in summary:
                 theirs = summary[other][scenario]
                 # each repeat's ratio (runs next to each other see the same machine), median

@@ -8,7 +8,7 @@ the same validation, history (channel "api") and version check as the pages.
 
 from __future__ import annotations
 
-from django.db.models import Count, F, JSONField, OuterRef, Q, Subquery, Value
+from django.db.models import Count, F, OuterRef, Q, Subquery, TextField, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import (
@@ -257,7 +257,7 @@ class HouseholdViewSet(ScopedWriteMixin, ScopedReadViewSet):
             "member_count": Coalesce(
                 Subquery(active.values("household_id").annotate(n=Count("*")).values("n")), 0
             ),
-            "members": Value(None, output_field=JSONField()),
+            "members": Value(None, output_field=TextField()),  # SQL NULL: JSON null
         }
         if self._expand():
             member_fields = json_expressions(s.MemberSerializer, user)

@@ -12,17 +12,27 @@ shape substitutes its own values and runs the SQL directly.
 
 Keys are built only from plain values (strings, numbers): a scope that holds a subquery (a
 cadre's, which names the cadre's pairings) is not cached and takes the ORM path every time.
+
+Each compiled query is also a server-side prepared statement (``PREPARE`` once per database
+connection, then ``EXECUTE``): PostgreSQL then neither parses nor, once it settles on a
+generic plan, plans the query again (1-2 ms of the database's CPU for a 100-row household
+page, measured). ``DATABASE_PREPARED_STATEMENTS=false`` turns that off (pgbouncer in
+transaction pooling mode before 1.21 cannot carry prepared statements).
 """
 
 from __future__ import annotations
 
+import itertools
+import re
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping
 
 import psycopg2.extensions
+from django.conf import settings
 from django.core.exceptions import EmptyResultSet
-from django.db import connections
+from django.db import DatabaseError, connections
 from django.db.models import Q, QuerySet
 
 from poverty.scoping import scope_q
@@ -34,6 +44,23 @@ _PLAIN = (str, int, float, bool, type(None))
 # a Decimal per value and formatting it again (poverty.api.fastrows accepts both)
 _NUMERIC_AS_TEXT = psycopg2.extensions.new_type((1700,), "NUMERIC_AS_TEXT", lambda value, _c: value)
 _MAX_ENTRIES = 512
+# Prepared statements per database connection, at most (each holds its plan in the backend).
+_MAX_STATEMENTS = 200
+_statement_numbers = itertools.count()
+# database connection (psycopg2's) → names of the statements prepared on it
+_prepared_on: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_PLACEHOLDER = re.compile(r"%[s%]")
+
+
+def _numbered(sql: str) -> str | None:
+    """Django's ``%s`` placeholders as ``$1, $2, …`` (``%%`` back to ``%``)."""
+    numbers = itertools.count(1)
+    try:
+        return _PLACEHOLDER.sub(
+            lambda match: "%" if match.group() == "%%" else f"${next(numbers)}", sql
+        )
+    except ValueError:
+        return None
 
 
 def _plain_key(value) -> Hashable | None:
@@ -115,6 +142,8 @@ class PreparedValues:
             if self.sql is not None and not found:
                 raise ValueError(f"slot {name!r} is not a parameter of the compiled query")
             self.positions += [(name, index) for index in found]
+        self.statement = f"poverty_pv{next(_statement_numbers)}"
+        self.numbered = None if self.sql is None else _numbered(self.sql)
         fields = [selected[0] for selected in compiler.select[: compiler.col_count]]
         converters = compiler.get_converters(fields) if self.sql is not None else {}
         # Only what running it needs: no compiler or query (a few hundred shapes per process).
@@ -131,7 +160,11 @@ class PreparedValues:
             params[index] = values[name]
         with connections[self.using].cursor() as cursor:
             psycopg2.extensions.register_type(_NUMERIC_AS_TEXT, cursor.cursor)
-            cursor.execute(self.sql, params)
+            if self._prepared(cursor):
+                placeholders = ", ".join(["%s"] * len(params))
+                cursor.execute(f"EXECUTE {self.statement}({placeholders})", params)
+            else:
+                cursor.execute(self.sql, params)
             rows = cursor.fetchall()
         if self.json:
             return [row[0] for row in rows]
@@ -146,6 +179,29 @@ class PreparedValues:
                     row[position] = value
         names = self.names
         return [dict(zip(names, row)) for row in rows]  # noqa: B905 (as long by construction)
+
+    def _prepared(self, cursor) -> bool:
+        """Whether the statement is prepared on this cursor's connection (preparing it now if
+        there is room); False: run the SQL as text."""
+        if self.numbered is None or not getattr(settings, "DATABASE_PREPARED_STATEMENTS", True):
+            return False
+        connection = connections[self.using]
+        raw = cursor.cursor.connection
+        names = _prepared_on.get(raw)
+        if names is None:
+            names = _prepared_on[raw] = set()
+        if self.statement in names:
+            return True
+        if len(names) >= _MAX_STATEMENTS or connection.in_atomic_block:
+            # in a transaction a failed PREPARE would abort it; requests run in autocommit
+            return False
+        try:
+            cursor.execute(f"PREPARE {self.statement} AS {self.numbered}")
+        except DatabaseError:  # e.g. a parameter whose type PostgreSQL cannot infer
+            self.numbered = None
+            return False
+        names.add(self.statement)
+        return True
 
 
 def _split(built, json: bool) -> tuple[QuerySet, list[str] | None]:

@@ -3,37 +3,46 @@
 # equal on edge values:
 #   poverty_mask(value, keep_start, keep_end)  = poverty.masking.mask_value
 #   poverty_isoformat(value, zone)             = value.astimezone(ZoneInfo(zone)).isoformat()
+# Both are single expressions so that PostgreSQL inlines them into the query (a SQL function
+# it cannot inline costs ~15-20 µs per call: measured 21 µs for the isoformat with a FROM
+# clause, against ~3 µs inlined).
 
 from django.db import migrations
 
-CREATE = r"""
+# Python's str.strip() characters (str.isspace), as PostgreSQL E'' escapes.
+WHITESPACE = "".join(
+    f"\\u{ord(c):04x}" if ord(c) > 0xFFFF or ord(c) > 0x7F else f"\\x{ord(c):02x}"
+    for c in map(chr, range(0x10000))
+    if c.isspace()
+)
+
+CREATE = rf"""
 CREATE OR REPLACE FUNCTION poverty_mask(value text, keep_start integer, keep_end integer)
 RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
   SELECT CASE
-    WHEN t IS NULL OR t = '' THEN ''
-    WHEN length(t) <= keep_start + keep_end THEN repeat('*', length(t))
-    ELSE left(t, keep_start) || repeat('*', length(t) - keep_start - keep_end)
-         || right(t, keep_end)
+    WHEN value IS NULL OR btrim(value, E'{WHITESPACE}') = '' THEN ''
+    WHEN length(btrim(value, E'{WHITESPACE}')) <= keep_start + keep_end
+      THEN repeat('*', length(btrim(value, E'{WHITESPACE}')))
+    ELSE left(btrim(value, E'{WHITESPACE}'), keep_start)
+      || repeat('*', length(btrim(value, E'{WHITESPACE}')) - keep_start - keep_end)
+      || right(btrim(value, E'{WHITESPACE}'), keep_end)
   END
-  FROM (SELECT regexp_replace(value, '^\s+|\s+$', '', 'g') AS t) AS trimmed
 $$;
 
 CREATE OR REPLACE FUNCTION poverty_isoformat(value timestamptz, zone text)
 RETURNS text LANGUAGE sql STABLE PARALLEL SAFE AS $$
-  SELECT CASE WHEN value IS NULL THEN NULL ELSE
-    to_char(local, 'YYYY-MM-DD"T"HH24:MI:SS')
-    || CASE WHEN date_part('microseconds', local)::bigint % 1000000 <> 0
-            THEN to_char(local, '.US') ELSE '' END
-    || CASE WHEN offset_ < interval '0' THEN '-' ELSE '+' END
-    || to_char(magnitude, 'HH24:MI')
-    || CASE WHEN date_part('second', magnitude) <> 0 THEN to_char(magnitude, ':SS') ELSE '' END
-  END
-  FROM (
-    SELECT value AT TIME ZONE zone AS local,
-           (value AT TIME ZONE zone) - (value AT TIME ZONE 'UTC') AS offset_
-  ) AS parts,
-  LATERAL (SELECT CASE WHEN offset_ < interval '0' THEN -offset_ ELSE offset_ END AS magnitude)
-    AS absolute
+  SELECT replace(to_char(value AT TIME ZONE zone, 'YYYY-MM-DD"T"HH24:MI:SS.US'), '.000000', '')
+    || CASE
+         WHEN (value AT TIME ZONE zone) >= (value AT TIME ZONE 'UTC')
+           THEN '+' || to_char((value AT TIME ZONE zone) - (value AT TIME ZONE 'UTC'), 'HH24:MI')
+         ELSE '-' || to_char((value AT TIME ZONE 'UTC') - (value AT TIME ZONE zone), 'HH24:MI')
+       END
+    || CASE
+         WHEN date_part('second', (value AT TIME ZONE zone) - (value AT TIME ZONE 'UTC')) = 0
+           THEN ''
+         ELSE ':' || lpad(abs(date_part('second',
+           (value AT TIME ZONE zone) - (value AT TIME ZONE 'UTC')))::int::text, 2, '0')
+       END
 $$;
 """
 

@@ -172,3 +172,31 @@ def test_an_expired_token_is_refused_even_when_remembered(world, settings):
     )
     cached.expires_at = timezone.now() - datetime.timedelta(seconds=1)
     assert client.get(URL).json()["code"] == "token_expired"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_server_side_prepared_statements_give_the_same_pages(settings):
+    """Outside a transaction (as requests run), the compiled reads are PREPAREd once per
+    connection and EXECUTEd; the answers are those of the SQL sent as text."""
+    from django.db import connection
+
+    from tests.access import build_world
+
+    world = build_world()
+    a = world.counties["a"]
+    urls = [
+        f"{URL}?region={a.code[:6]}&status=poor&page_size=2",
+        f"{URL}?page_size=3&expand=members",
+        f"{URL}{a.households[0].pk}/",
+    ]
+    for user in (a.users[Role.COUNTY_OFFICE], a.users[Role.INSPECTOR]):
+        client = token_client(user)
+        settings.DATABASE_PREPARED_STATEMENTS = False
+        as_text = [client.get(url).json() for url in urls]
+        settings.DATABASE_PREPARED_STATEMENTS = True
+        forget_prepared()
+        for _ in range(2):  # prepared on the first request, executed by name on both
+            assert [client.get(url).json() for url in urls] == as_text
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE name LIKE 'poverty_pv%'")
+        assert cursor.fetchone()[0] >= len(urls)
