@@ -12,7 +12,10 @@ How the household pass stays set-based and flat in memory:
   committed together: a reader sees a household's old verdicts or its new ones, never a mix,
   and a job that dies half-way leaves every finished batch complete (idempotent re-run).
 Statistics, region verdicts and rankings are then computed from those rows in SQL and small
-Python loops over regions.
+Python loops over regions. A full run (every household, every year) writes into new tables that
+replace the old ones at the end (_households_swap), and adds up the village statistics in the
+household pass (_village_parts: each batch's share per village and year, summed at the end)
+instead of reading every household-year again; village verdicts are streamed (_CopyChunks).
 """
 
 from __future__ import annotations
@@ -341,8 +344,10 @@ def _household_facts(
     )
 
 
-def _stream(sql: str, params: dict) -> io.StringIO:
-    buffer = io.StringIO()
+def _stream(sql: str, params: dict) -> list[str]:
+    """The CSV lines of a query's result. (Read as bytes and split: a StringIO would hold the
+    text as 4 bytes a character, ~15 MB a batch.)"""
+    buffer = io.BytesIO()
     with transaction.atomic(), connection.cursor() as cursor:
         # A batch's household-years are sorted by household and year: in memory (a few MB),
         # not in a temporary file as with the default 4 MB. This transaction only (no session
@@ -350,13 +355,13 @@ def _stream(sql: str, params: dict) -> io.StringIO:
         cursor.execute("SET LOCAL work_mem = '32MB'")
         query = cursor.mogrify(sql, params).decode()
         cursor.copy_expert(f"COPY ({query}) TO STDOUT WITH (FORMAT csv)", buffer)
-    buffer.seek(0)
-    return buffer
+    # no field of the stream holds a line break (ids, codes, numbers, states)
+    return buffer.getvalue().decode().splitlines(keepends=True)
 
 
 def _batch_read(
     batch: dict, prefix: str, statistics: bool = False
-) -> tuple[dict[int, list], io.StringIO, list | None]:
+) -> tuple[dict[int, list], list[str], list | None]:
     """The active members and the household-year stream of one batch of households, and with
     ``statistics`` what the village statistics read of its households (_STATS_HOUSEHOLDS_SQL;
     a full run only: one id range, every village)."""
@@ -458,7 +463,7 @@ def _flag_tails(flags) -> tuple[str, ...]:
 def _batch_compute(
     ctx: _Context,
     members: dict[int, list],
-    stream: io.StringIO,
+    stream: Iterable[str],
     only_year: int | None,
     assessed: list | None = None,
 ) -> tuple[list[str], list[str]]:
@@ -718,7 +723,8 @@ def _copy_in(cursor, table: str, columns: str, lines: list[str], not_null: str =
     """COPY CSV lines in; an empty field is NULL unless its column is in ``not_null``."""
     if not lines:
         return
-    buffer = io.StringIO("".join(lines))
+    # bytes: a StringIO holds its text as 4 bytes a character
+    buffer = io.BytesIO("".join(lines).encode())
     options = "FORMAT csv" + (f", FORCE_NOT_NULL ({not_null})" if not_null else "")
     cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN WITH ({options})", buffer)
 
@@ -1509,7 +1515,7 @@ def region_verdicts_recompute(*, prefixes: Iterable[str] = ("",), year: int | No
                     f"{'' if incidence is None else round(incidence, 6)},{_csv_text(reasons)}"
                 )
                 if level == "village":
-                    if len(village_memo) > _MEMO_LIMIT:
+                    if len(village_memo) > _REGION_MEMO_LIMIT:  # ~1 KB of text each
                         village_memo.clear()
                     village_memo[key] = tail
                 copy.add(f"{code},{level},{stat_year},{tail},{now}\n")
@@ -1518,6 +1524,7 @@ def region_verdicts_recompute(*, prefixes: Iterable[str] = ("",), year: int | No
 
 
 _COPY_CHUNK = 5000
+_REGION_MEMO_LIMIT = 20_000
 
 
 class _CopyChunks:
