@@ -246,6 +246,8 @@ API_THROTTLE_RATES = {
     "token": env.str("API_THROTTLE_TOKEN", default="1200/min"),
     "anon": env.str("API_THROTTLE_ANON", default="60/min"),
 }
+# How much of a window's budget a server process reserves in Redis at a time (poverty.api.throttling)
+API_THROTTLE_LEASE = env.int("API_THROTTLE_LEASE", default=20)
 API_TOKEN_TTL_DAYS = env.int("API_TOKEN_TTL_DAYS", default=90)  # 0: tokens never expire
 # Seconds a server process remembers a token that authenticated (poverty.api.authentication):
 # a revocation reaches the other processes at most this late. 0: look it up on every request.

@@ -5,10 +5,20 @@ Unlike DRF's SimpleRateThrottle (which stores the timestamp of every request in 
 value) a window costs one counter, whatever the rate. A refused request is answered 429 with
 Retry-After (seconds to the end of the window). ApiRateThrottle counts a request in all its
 windows (user, token) with one Redis round trip.
+
+Leases: a server process does not ask Redis for every request. It reserves a block of a
+window's budget at once (INCRBY n, n = limit / 50, at most ``API_THROTTLE_LEASE``, default 20)
+and serves that many requests of the window locally before asking again; a block only partly
+left under the limit is granted in part. So a limit is never exceeded, but up to
+(n - 1) requests per server process and window may be reserved and unused, and a client may be
+refused that much early: 3 workers × 19 of 3,000/min is under 2 %. Small limits (under 100 per
+window) are counted request by request. Measured: the Redis round trip was a quarter of a
+household detail request's time under load.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 
 from django.conf import settings
@@ -20,6 +30,8 @@ __all__ = [
     "ApiRateThrottle",
     "TokenRateThrottle",
     "UserRateThrottle",
+    "forget_leases",
+    "lease_size",
     "parse_rate",
 ]
 
@@ -34,12 +46,14 @@ def parse_rate(rate: str | None) -> tuple[int, int] | None:
     return int(count), _PERIODS[period.strip().lower()]
 
 
-# INCR every window's counter; a counter's first request sets its expiry. One round trip.
+# INCRBY every window's counter by its lease; a counter's first lease sets its expiry. One
+# round trip. ARGV: the expiry then the lease of each key, in turn.
 _COUNT_SCRIPT = """
 local counts = {}
 for i, key in ipairs(KEYS) do
-  counts[i] = redis.call('INCR', key)
-  if counts[i] == 1 then redis.call('EXPIRE', key, ARGV[i]) end
+  local lease = tonumber(ARGV[2 * i])
+  counts[i] = redis.call('INCRBY', key, lease)
+  if counts[i] == lease then redis.call('EXPIRE', key, ARGV[2 * i - 1]) end
 end
 return counts
 """
@@ -58,8 +72,8 @@ def _count_script(backend):
     return script
 
 
-def _count(windows: list[tuple[str, int]]) -> list[int]:
-    """Add one to each window's counter; return the counts.
+def _count(windows: list[tuple[str, int, int]]) -> list[int]:
+    """Add each window's lease to its counter: (key, expiry, lease) → the counts after.
 
     With Redis, one Lua script call for all windows (Django's cache.incr costs two round trips
     per counter: EXISTS then INCRBY, and a third for the first request of a window);
@@ -67,16 +81,36 @@ def _count(windows: list[tuple[str, int]]) -> list[int]:
     """
     backend = getattr(cache, "_cache", None)
     if backend is not None and hasattr(backend, "get_client"):
-        keys = [cache.make_and_validate_key(key) for key, _timeout in windows]
-        counts = _count_script(backend)(keys=keys, args=[timeout for _key, timeout in windows])
+        keys = [cache.make_and_validate_key(key) for key, _timeout, _lease in windows]
+        args = [value for _key, timeout, lease in windows for value in (timeout, lease)]
+        counts = _count_script(backend)(keys=keys, args=args)
         return [int(count) for count in counts]
     counts = []
-    for key, timeout in windows:
+    for key, timeout, lease in windows:
         try:
-            counts.append(cache.incr(key))
+            counts.append(cache.incr(key, lease))
         except ValueError:  # first request of the window
-            counts.append(1 if cache.add(key, 1, timeout=timeout) else cache.incr(key))
+            counts.append(
+                lease if cache.add(key, lease, timeout=timeout) else cache.incr(key, lease)
+            )
     return counts
+
+
+# counter key (its window number in it) → requests this process may still serve in the window
+_leases: dict[str, int] = {}
+_leases_lock = threading.Lock()
+_MAX_LEASES = 10_000
+
+
+def lease_size(limit: int) -> int:
+    """How much of a window's budget one process reserves at a time."""
+    return max(1, min(getattr(settings, "API_THROTTLE_LEASE", 20), limit // 50))
+
+
+def forget_leases() -> None:
+    """Drop this process's leases (tests; after the rates change)."""
+    with _leases_lock:
+        _leases.clear()
 
 
 def _user_ident(request) -> str | None:
@@ -109,7 +143,7 @@ class WindowThrottle(BaseThrottle):
         self.wait_seconds = None
         namespace = getattr(settings, "API_THROTTLE_NAMESPACE", "api")
         now = time.time()
-        windows, limits = [], []
+        windows = []  # (key, expiry, limit, period, window)
         for scope in self.scopes:
             rate = parse_rate(settings.API_THROTTLE_RATES.get(scope))
             ident = self.get_ident_key(scope, request) if rate is not None else None
@@ -117,15 +151,41 @@ class WindowThrottle(BaseThrottle):
                 continue
             limit, period = rate
             window = int(now // period)
-            windows.append((f"{namespace}:thr:{scope}:{ident}:{window}", period + 1))
-            limits.append((limit, period, window))
+            key = f"{namespace}:thr:{scope}:{ident}:{window}"
+            windows.append((key, period + 1, limit, period, window))
         if not windows:
             return True
-        for count, (limit, period, window) in zip(_count(windows), limits, strict=True):
-            if count > limit:
-                wait = max(1, int((window + 1) * period - now + 0.999))
-                self.wait_seconds = max(wait, self.wait_seconds or 0)
-        return self.wait_seconds is None
+        with _leases_lock:
+            if len(_leases) > _MAX_LEASES:
+                _leases.clear()  # old windows' leases: their keys are never asked for again
+            # a key whose lease is spent (0) and known refused stays refused in its window
+            renew = [entry for entry in windows if entry[0] not in _leases]
+        if renew:
+            sizes = [lease_size(limit) for _key, _expiry, limit, _period, _window in renew]
+            counts = _count(
+                [
+                    (key, expiry, size)
+                    for (key, expiry, *_rest), size in zip(renew, sizes, strict=True)
+                ]
+            )
+            with _leases_lock:
+                for (key, _expiry, limit, *_rest), size, count in zip(
+                    renew, sizes, counts, strict=True
+                ):
+                    # the part of this block still under the limit
+                    _leases[key] = _leases.get(key, 0) + max(0, min(size, limit - (count - size)))
+        with _leases_lock:
+            for key, _expiry, _limit, period, window in windows:
+                if _leases.get(key, 0) <= 0:
+                    wait = max(1, int((window + 1) * period - now + 0.999))
+                    self.wait_seconds = max(wait, self.wait_seconds or 0)
+            if self.wait_seconds is not None:
+                return False
+            for key, *_rest in windows:
+                _leases[key] -= 1
+                if _leases[key] == 0:
+                    del _leases[key]  # spent: ask Redis for the next block
+        return True
 
     def wait(self):
         return self.wait_seconds
