@@ -336,20 +336,20 @@ def _prefetched(chunks: list[list[int]], read: Callable[[list[int]], Any]) -> It
         for chunk in chunks:
             yield read(chunk)
         return
+    # One reader thread with one connection for all the batches (a new connection per batch
+    # costs a backend start and cold catalog caches: planning took 11 ms instead of 2 ms);
+    # it is closed in that thread after the last read, also when the caller stops early or
+    # a read fails.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger-read") as pool:
-
-        def read_closing(chunk: list[int]):
-            try:
-                return read(chunk)
-            finally:
-                connection.close()  # the thread's own: never left open if the caller stops
-
-        pending = pool.submit(read_closing, chunks[0])
-        for index in range(len(chunks)):
-            batch = pending.result()
-            if index + 1 < len(chunks):
-                pending = pool.submit(read_closing, chunks[index + 1])
-            yield batch
+        try:
+            pending = pool.submit(read, chunks[0])
+            for index in range(len(chunks)):
+                batch = pending.result()
+                if index + 1 < len(chunks):
+                    pending = pool.submit(read, chunks[index + 1])
+                yield batch
+        finally:
+            pool.submit(connection.close)  # the thread's own connection
 
 
 def _maskers(user):

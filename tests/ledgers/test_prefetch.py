@@ -1,0 +1,41 @@
+"""The ledgers' read-ahead (households.ledgers.exports._prefetched) outside a transaction:
+batches in order, all read on one connection of the reader thread, closed at the end."""
+
+import threading
+
+import pytest
+from django.db import connection
+
+from households.ledgers.exports import _prefetched
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _read(chunk):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT %s, pg_backend_pid()", [chunk[0]])
+        value, pid = cursor.fetchone()
+    return value, pid, threading.current_thread().name
+
+
+def test_batches_come_in_order_from_one_reader_connection():
+    batches = list(_prefetched([[1], [2], [3], [4]], _read))
+    assert [value for value, _pid, _thread in batches] == [1, 2, 3, 4]
+    assert len({pid for _value, pid, _thread in batches}) == 1  # one connection, not four
+    assert all(thread.startswith("ledger-read") for _v, _p, thread in batches)
+    assert not any(t.name.startswith("ledger-read") for t in threading.enumerate())
+
+
+def test_a_caller_that_stops_early_or_a_failing_read_leaves_no_reader_behind():
+    batches = _prefetched([[1], [2], [3]], _read)
+    assert next(batches)[0] == 1
+    batches.close()  # the caller stops after the first batch
+
+    def failing(chunk):
+        if chunk == [2]:
+            raise ValueError("boom")
+        return _read(chunk)
+
+    with pytest.raises(ValueError, match="boom"):
+        list(_prefetched([[1], [2], [3]], failing))
+    assert not any(t.name.startswith("ledger-read") for t in threading.enumerate())
