@@ -32,7 +32,7 @@ def check_database(url: str) -> str | None:
     import psycopg2
 
     config = environ.Env.db_url_config(url)
-    if config["ENGINE"] != "django.db.backends.postgresql":
+    if config["ENGINE"] != "django.db.backends.postgresql":  # the URL scheme, not our backend
         return f"DATABASE_URL is not a PostgreSQL URL: {url}"
     params = {
         "dbname": "postgres",  # the target database may not exist yet (the test runner creates it)

@@ -110,8 +110,11 @@ else:
     DATABASES = {"default": env.db_url_config(DATABASE_URL)}
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL (postgres://…).")
+# Django's PostgreSQL backend with a health check that skips busy connections (poverty/db/base.py)
+DATABASES["default"]["ENGINE"] = "poverty.db"
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DATABASE_HEALTH_CHECK_AFTER_IDLE = env.float("DATABASE_HEALTH_CHECK_AFTER_IDLE", default=5.0)
 # Behind pgbouncer in transaction pooling mode a server-side cursor (QuerySet.iterator()) can
 # outlive the transaction on the server connection it was opened on; Django then uses
 # client-side cursors instead (docs: ref/databases, "Transaction pooling and server-side cursors").

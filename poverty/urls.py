@@ -6,6 +6,8 @@ from django.urls import include, path
 from poverty import views
 
 urlpatterns = [
+    # First: the API takes most requests, and Django tries the patterns in order.
+    path("api/v1/", include("poverty.api.urls", namespace="api")),
     path("", views.home, name="home"),
     path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/logout/", views.LogoutView.as_view(), name="logout"),
@@ -16,6 +18,5 @@ urlpatterns = [
     path("assessment/", include("assessment.urls")),
     path("ledgers/", include("poverty.ledgers.urls")),
     path("jobs/", include("poverty.jobs.urls")),
-    path("api/v1/", include("poverty.api.urls", namespace="api")),
     path("healthz", views.healthz, name="healthz"),
 ]
