@@ -5,10 +5,11 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.db import IntegrityError, connection, transaction
 
 from households.models import AnnualIncome, GuaranteeStatus, Household, Member
 from poverty.audit.recording import model_snapshot
-from poverty.bulk import _converter, copy_text, instance_builder
+from poverty.bulk import _converter, copy_rows, copy_text, instance_builder
 from tests.access import build_world
 
 MEMBER = {
@@ -93,3 +94,36 @@ def test_copy_converters_per_column_type_agree_with_copy_text(value):
             if kind == "BooleanField" and not isinstance(value, bool | None):
                 continue
             assert _converter(field)(value) == copy_text(value), (field.name, value)
+
+
+@pytest.mark.django_db
+def test_copy_rows_sends_chunks_from_a_helper_thread_within_the_same_transaction():
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TEMP TABLE copy_probe (n int PRIMARY KEY, s text)")
+
+    def stored() -> list[tuple]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT n, s FROM copy_probe ORDER BY n")
+            return cursor.fetchall()
+
+    def with_query(count: int):  # the caller may use the connection between lines
+        for i in range(count):
+            if i % 3 == 0:
+                assert stored() is not None
+            yield f"{i}\tx\\t{i}"
+
+    assert copy_rows("copy_probe", ["n", "s"], with_query(7), chunk=2) == 7
+    assert stored() == [(i, f"x\t{i}") for i in range(7)]
+    duplicate = (f"{i}\ty" for i in (100, 101, 102, 103, 5))  # fails in the last chunk
+    with pytest.raises(IntegrityError), transaction.atomic():
+        copy_rows("copy_probe", ["n", "s"], duplicate, chunk=2)
+
+    def failing():
+        yield "200\ta"
+        yield "201\tb"
+        yield "202\tc"
+        raise ValueError("bad line")
+
+    with pytest.raises(ValueError, match="bad line"), transaction.atomic():
+        copy_rows("copy_probe", ["n", "s"], failing(), chunk=2)
+    assert [n for n, _s in stored()] == list(range(7))  # nothing of the failed copies
