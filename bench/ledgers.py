@@ -327,7 +327,9 @@ def _imports(args, world: dict, report: dict, *, baselines: bool = True) -> None
     n, sample = str(args.import_households), str(args.baseline_sample)
     # the county's households if it has enough, else the city's first N
     source = county if world["county_households"] >= args.import_households else city
-    report["package"] = _run("package", source, year, n, "1" if baselines else "0")
+    # django-import-export's own files only for the sample it imports (writing them for all
+    # N households took minutes and was never used)
+    report["package"] = _run("package", source, year, n, "0")
     if baselines:
         _run("package", source, year, sample)
 
