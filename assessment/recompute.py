@@ -187,6 +187,9 @@ class _Context:
         self.reason_set_ids: dict[str, int] = {}
         self.unsaved_reason_sets: dict[int, str] = {}
         self._infos: dict[tuple[str, int], _ViewInfo] = {}
+        self._view_infos: dict[object, _ViewInfo] = {}
+        # equal parts of verdict_memo keys share one object (see _batch_compute)
+        self.canonical: dict = {}
         # (see _batch_compute) verdict parts shared by household-years with the same inputs
         self.verdict_memo: dict = {}
         self.flag_memo: dict = {}
@@ -229,7 +232,11 @@ class _Context:
         key = (code, year)
         info = self._infos.get(key)
         if info is None:
-            info = self._infos[key] = _ViewInfo(self.view(code, year))
+            view = self.view(code, year)  # one _ViewInfo per view, not per village and year
+            info = self._view_infos.get(view)
+            if info is None:
+                info = self._view_infos[view] = _ViewInfo(view)
+            self._infos[key] = info
         return info
 
 
@@ -485,8 +492,10 @@ def _batch_compute(
     flags: list[str] = []
     memo = ctx.verdict_memo
     flag_memo = ctx.flag_memo
+    canonical = ctx.canonical
     if len(memo) > _MEMO_LIMIT:
         memo.clear()
+        canonical.clear()
     if len(flag_memo) > _MEMO_LIMIT:
         flag_memo.clear()
     info_of = ctx.info
@@ -534,7 +543,19 @@ def _batch_compute(
             if tail is None:
                 facts = _household_facts(row, previous, household_members, latest,
                                          info.with_checklist)  # fmt: skip
-                tail = memo[key] = _readiness_tail(household_exit_verdict(facts, info.view), ctx)
+                tail = _readiness_tail(household_exit_verdict(facts, info.view), ctx)
+                # Kept with one shared object per distinct states, members and checklist part
+                # (not the strings of the row that was judged first): ~4× less memory a key.
+                view, key_year, side, identified_key, states, household, checklist = key
+                tail = canonical.setdefault(tail, tail)
+                memo[
+                    (
+                        view, canonical.setdefault(key_year, key_year), side, identified_key,
+                        canonical.setdefault(states, states),
+                        None if household is None else canonical.setdefault(household, household),
+                        None if checklist is None else canonical.setdefault(checklist, checklist),
+                    )
+                ] = tail  # fmt: skip
             flag_tails = ()
             exit_year = row[3]
             if exit_year and int(exit_year) <= year:  # exited or monitored that year
