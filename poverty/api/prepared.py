@@ -16,8 +16,9 @@ cadre's, which names the cadre's pairings) is not cached and takes the ORM path 
 Each compiled query is also a server-side prepared statement (``PREPARE`` once per database
 connection, then ``EXECUTE``): PostgreSQL then neither parses nor, once it settles on a
 generic plan, plans the query again (1-2 ms of the database's CPU for a 100-row household
-page, measured). ``DATABASE_PREPARED_STATEMENTS=false`` turns that off (pgbouncer in
-transaction pooling mode before 1.21 cannot carry prepared statements).
+page, measured; generic plans forced, see _prepared). ``DATABASE_PREPARED_STATEMENTS=false``
+turns that off (pgbouncer in transaction pooling mode before 1.21 cannot carry prepared
+statements).
 """
 
 from __future__ import annotations
@@ -101,8 +102,8 @@ def scope_key(user, model, action: str = "view") -> Hashable | None:
 class PreparedValues:
     """The compiled SQL of a ``values()`` queryset whose slots hold sentinel values.
 
-    With ``json_names`` (a ``poverty.api.jsonrows.json_values()`` queryset), each row comes
-    back as one JSON text whose keys are those names.
+    With ``json_names`` (a ``poverty.api.jsonrows.json_values()`` queryset), rows come back
+    keyed by those names, every value already as the API sends it (no converters).
     """
 
     def __init__(
@@ -128,9 +129,7 @@ class PreparedValues:
         if self.json and self.sql is not None:
             if self.names != [f"json_{index}" for index in range(len(json_names))]:
                 raise ValueError("not a json_values() queryset of these names")
-            quote = connections[self.using].ops.quote_name
-            aliases = ", ".join(quote(name) for name in json_names)
-            self.sql = f"SELECT row_to_json(_t)::text FROM ({self.sql}) AS _t({aliases})"
+            self.names = list(json_names)
         self.params = list(params)
         self.positions: list[tuple[str, int]] = []
         for name, sentinel in slots.items():
@@ -152,7 +151,7 @@ class PreparedValues:
             for position, (functions, expression) in converters.items()
         ]
 
-    def fetch(self, values: Mapping[str, object]) -> list[dict] | list[str]:
+    def fetch(self, values: Mapping[str, object]) -> list[dict]:
         if self.sql is None:
             return []
         params = self.params.copy()
@@ -166,9 +165,7 @@ class PreparedValues:
             else:
                 cursor.execute(self.sql, params)
             rows = cursor.fetchall()
-        if self.json:
-            return [row[0] for row in rows]
-        if self.converters:
+        if self.converters and not self.json:
             connection = connections[self.using]
             rows = [list(row) for row in rows]
             for row in rows:
@@ -189,6 +186,15 @@ class PreparedValues:
         raw = cursor.cursor.connection
         names = _prepared_on.get(raw)
         if names is None:
+            if connection.in_atomic_block:
+                return False
+            # Each statement is one request shape with its filter values fixed (only cursor,
+            # primary key or page ids vary): its generic plan is the one a custom plan would
+            # choose, and PostgreSQL's default (auto) kept replanning every execution (the
+            # generic plan's estimate for a range of unknown bounds is worse): 1.5-2 ms of a
+            # 100-row page. It applies to this session's prepared statements only (and
+            # PL/pgSQL's cached plans); Django prepares none of its own.
+            cursor.execute("SET plan_cache_mode = force_generic_plan")
             names = _prepared_on[raw] = set()
         if self.statement in names:
             return True
@@ -224,13 +230,13 @@ def fetch_prepared(
     sentinels: Mapping[str, object],
     values: Mapping[str, object],
     json: bool = False,
-) -> list[dict] | list[str]:
+) -> list[dict]:
     """Rows of the values() queryset ``build(values)``, compiled once per ``key``.
 
     ``build`` gets the slot values to put into the queryset: the ``sentinels`` when the query
     is compiled for the key, the request's ``values`` when ``key`` is None (not cacheable).
     With ``json``, ``build`` returns (a json_values() queryset, its JSON names) and the rows
-    are JSON texts (see PreparedValues).
+    are keyed by those names (see PreparedValues).
     """
     if key is None:
         if json:

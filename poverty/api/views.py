@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import re
 
-import orjson
 from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ForeignObjectRel, Q
@@ -168,8 +167,9 @@ class ScopedReadViewSet(viewsets.GenericViewSet):
     #: query parameters whose SQL depends on their value alone (not on the date, say): a list
     #: request with only these (plus cursor, page_size) takes the prepared path
     prepared_params: frozenset[str] = frozenset()
-    #: the prepared path has PostgreSQL render each row as JSON (poverty.api.jsonrows); the
-    #: view gives the computed and embedded fields' expressions in json_extra()
+    #: the prepared path has PostgreSQL compute every value as the API sends it
+    #: (poverty.api.jsonrows); the view gives the computed and embedded fields' expressions in
+    #: json_extra()
     json_rows = False
 
     def filter_queryset(self, queryset):
@@ -248,7 +248,7 @@ class ScopedReadViewSet(viewsets.GenericViewSet):
     def list(self, request, *args, **kwargs):
         if self.prepared_queries:
             rows = self._prepared_page()
-            if isinstance(rows, orjson.Fragment):  # rendered by PostgreSQL (json_rows)
+            if rows is not None and self.json_rows:  # already as sent (poverty.api.jsonrows)
                 return self.get_paginated_response(rows)
             if rows is not None:
                 return self.get_paginated_response(self._finish(rows))
@@ -287,7 +287,7 @@ class ScopedReadViewSet(viewsets.GenericViewSet):
         if self.json_rows:
             if key is not None:
                 key = (*key, "json", self._json_key(), self.request.query_params.get("expand"))
-            texts = fetch_prepared(
+            return fetch_prepared(
                 key,
                 lambda slots: self._json_queryset(
                     self.get_queryset().filter(pk=slots["pk"]).order_by()
@@ -296,7 +296,6 @@ class ScopedReadViewSet(viewsets.GenericViewSet):
                 {"pk": pk},
                 json=True,
             )
-            return [orjson.loads(text) for text in texts]
         rows = fetch_prepared(
             key,
             lambda slots: renderer.values(self.get_queryset().filter(pk=slots["pk"])),
@@ -365,12 +364,7 @@ class ScopedReadViewSet(viewsets.GenericViewSet):
         rows = fetch_prepared(
             key, build, sentinels if cursor is not None else {}, values, json=json
         )
-        rows = self.paginator.finish(rows, reverse)
-        if not json:
-            return rows
-        # The texts go out as they are; the first and last rows are parsed for the links.
-        self.paginator.rows = [orjson.loads(rows[0]), orjson.loads(rows[-1])] if rows else []
-        return orjson.Fragment(f"[{','.join(rows)}]")
+        return self.paginator.finish(rows, reverse)
 
     def row_response(self, row: dict, status_code: int = 200) -> Response:
         headers = {}

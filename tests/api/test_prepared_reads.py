@@ -200,3 +200,5 @@ def test_server_side_prepared_statements_give_the_same_pages(settings):
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE name LIKE 'poverty_pv%'")
         assert cursor.fetchone()[0] >= len(urls)
+        cursor.execute("SHOW plan_cache_mode")
+        assert cursor.fetchone()[0] == "force_generic_plan"

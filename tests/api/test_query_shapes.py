@@ -30,9 +30,7 @@ def test_a_filtered_county_page_is_a_range_scan_without_distinct(world):
     assert "DISTINCT" not in page_sql  # django-filter asked for it; no join can repeat a row
     assert '"households_household"."village_code" >= \'431202100\'' in page_sql
     assert '"households_household"."village_code" < \'431202101\'' in page_sql
-    # the page is selected inside; PostgreSQL renders its rows as JSON around it
-    assert "LIMIT 51) AS _t(" in page_sql
-    assert page_sql.startswith("SELECT row_to_json(_t)::text FROM (")
+    assert page_sql.rstrip().endswith("LIMIT 51")
     assert (
         'ORDER BY "households_household"."village_code" ASC, '
         '"households_household"."household_number" ASC, "households_household"."id" ASC'
