@@ -39,3 +39,15 @@ def test_a_caller_that_stops_early_or_a_failing_read_leaves_no_reader_behind():
     with pytest.raises(ValueError, match="boom"):
         list(_prefetched([[1], [2], [3]], failing))
     assert not any(t.name.startswith("ledger-read") for t in threading.enumerate())
+
+
+def test_batches_start_small_and_double_up_to_the_full_size():
+    from households.ledgers.exports import BATCH_SIZE, FIRST_BATCH_SIZE, _chunked
+
+    keys = list(range(12_664))
+    chunks = _chunked(keys)
+    assert [k for chunk in chunks for k in chunk] == keys  # every key once, in order
+    sizes = [len(c) for c in chunks]
+    assert sizes[0] == FIRST_BATCH_SIZE and max(sizes) == BATCH_SIZE
+    assert all(b == min(2 * a, BATCH_SIZE) for a, b in zip(sizes, sizes[1:-1], strict=False))
+    assert _chunked([]) == [] and _chunked([7]) == [[7]]
