@@ -203,3 +203,17 @@ def test_region_verdicts_written_in_chunks_are_the_same(monkeypatch):
 
     assert region_verdicts_recompute() == len(expected) > 3 * 5
     assert verdicts() == expected
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_full_run_without_any_income_or_guarantee_record_writes_no_village_rows():
+    from tests.access import build_world
+
+    build_world()  # households and members, no records: no readiness row, no last year
+
+    result = recompute(batch_size=2, workers=1)
+
+    assert result.village_parts and not _parts_table_exists()
+    assert not RegionStatistic.objects.filter(level="village").exists()
+    statistics_recompute()
+    assert not RegionStatistic.objects.filter(level="village").exists()
