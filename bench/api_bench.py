@@ -22,7 +22,9 @@ times, interleaved (ours, baseline, ours, …) so that machine noise hits both a
 - detail: ``GET …/households/<random id in the county>/``
 
 Implementations: ``ours`` (/api/v1/), ``baseline`` (plain ModelViewSet, nested members, page
-numbers) and ``prefetch`` (the same with prefetch_related). It reports medians over the
+numbers), ``prefetch`` (the same with prefetch_related) and ``pyrows`` (ours with the rows
+rendered in Python, poverty.api.fastrows, instead of computed by PostgreSQL). CPU per request
+is reported for gunicorn, locust and the PostgreSQL backends serving the database. It reports medians over the
 repeats of p50, p95 and requests/s, the ratio ours/baseline, and exits 1 if a target is
 missed (list p95 < 100 ms, detail p95 < 50 ms).
 """
