@@ -26,6 +26,8 @@ MASK_VALUES = [
     " 13912345678 ",
     "\t431202197003050012\n",
     "\u3000431202197003050012\u3000",
+    "\xa0\x1c13912345678\u2028\x85",  # other whitespace str.strip() removes
+    "\u200b13912345678",  # a zero-width space is not whitespace: kept, and counted
     "43120219700305001X",
     "6222 0212 3456 7890",
     "张三丰",
