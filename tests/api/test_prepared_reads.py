@@ -202,3 +202,19 @@ def test_server_side_prepared_statements_give_the_same_pages(settings):
         assert cursor.fetchone()[0] >= len(urls)
         cursor.execute("SHOW plan_cache_mode")
         assert cursor.fetchone()[0] == "force_generic_plan"
+
+
+def test_the_postgresql_rendered_path_shows_nothing_of_another_county(world):
+    """The rows computed by PostgreSQL (json_rows) are read through the same scope: a county
+    clerk gets an empty page for the other county and 404 for its households, compiled or not."""
+    assert HouseholdViewSet.json_rows and HouseholdViewSet.prepared_queries
+    a, b = world.counties["a"], world.counties["b"]
+    client = token_client(a.users[Role.COUNTY_OFFICE])
+    for _ in range(2):  # compiled on the first request, reused on the second
+        page = client.get(f"{URL}?region={b.code[:6]}&page_size=100")
+        assert page.status_code == 200 and page.json()["results"] == []
+        assert client.get(f"{URL}{b.households[0].pk}/").status_code == 404
+        assert client.get(f"{URL}{b.households[0].pk}/?expand=members").status_code == 404
+        own = client.get(f"{URL}?page_size=100&expand=members").json()["results"]
+        assert own and all(row["village"].startswith(a.code[:6]) for row in own)
+        assert all(m["household"] == row["id"] for row in own for m in row["members"])
