@@ -8,8 +8,7 @@ the same validation, history (channel "api") and version check as the pages.
 
 from __future__ import annotations
 
-from django.db.models import Count, F, OuterRef, Q, Subquery, TextField, Value
-from django.db.models.functions import Coalesce
+from django.db.models import F, OuterRef, Q, TextField, Value
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -33,7 +32,14 @@ from households.models import (
     Member,
 )
 from poverty.api.fastrows import renderer_for
-from poverty.api.jsonrows import JsonArray, SqlMask, json_expressions, json_values
+from poverty.api.jsonrows import (
+    JsonArray,
+    Spread,
+    SpreadSubquery,
+    SqlMask,
+    json_expressions,
+    json_values,
+)
 from poverty.api.prepared import fetch_prepared, scope_key
 from poverty.api.views import (
     ScopedReadViewSet,
@@ -247,16 +253,26 @@ class HouseholdViewSet(ScopedWriteMixin, ScopedReadViewSet):
         user = self.request.user
         members = visible_to(user, Member.objects.filter(household_id=OuterRef("id"))).order_by()
         active = members.filter(is_active=True)
-        head = active.filter(relation="01")
         id_number = (
             F("id_number") if user_sees_sensitive(user) else SqlMask("id_number", "id_number")
         )
-        extra = {
-            "head_name": Subquery(head.values("name")[:1]),
-            "head_id_number": Subquery(head.values(value=id_number)[:1]),
-            "member_count": Coalesce(
-                Subquery(active.values("household_id").annotate(n=Count("*")).values("n")), 0
+        # One scan of the household's active members for all three (at most one active head:
+        # the households_member_one_head index), split in Python (jsonrows.Spread).
+        head_and_count = Spread(
+            SpreadSubquery(
+                active.values("relation", "name", value=id_number),
+                [
+                    "max(_rows.name) FILTER (WHERE _rows.relation = '01')",
+                    "max(_rows.value) FILTER (WHERE _rows.relation = '01')",
+                    "count(*)::text",
+                ],
             ),
+            [("head_name", None), ("head_id_number", None), ("member_count", int)],
+        )
+        extra = {
+            "head_name": head_and_count,
+            "head_id_number": head_and_count,
+            "member_count": head_and_count,
             "members": Value(None, output_field=TextField()),  # SQL NULL: JSON null
         }
         if self._expand():

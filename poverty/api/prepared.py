@@ -130,6 +130,19 @@ class PreparedValues:
             if self.names != [f"json_{index}" for index in range(len(json_names))]:
                 raise ValueError("not a json_values() queryset of these names")
             self.names = list(json_names)
+        # a jsonrows.Spread among the names: (its position, it)
+        self.spread = (
+            None
+            if not self.json
+            else next(
+                (
+                    (index, name)
+                    for index, name in enumerate(self.names)
+                    if not isinstance(name, str)
+                ),
+                None,
+            )
+        )
         self.params = list(params)
         self.positions: list[tuple[str, int]] = []
         for name, sentinel in slots.items():
@@ -175,6 +188,10 @@ class PreparedValues:
                         value = function(value, expression, connection)
                     row[position] = value
         names = self.names
+        if self.spread is not None:  # poverty.api.jsonrows.Spread: one column, several fields
+            position, spread = self.spread
+            before, after = names[:position], names[position + 1 :]
+            return [spread.split(row, position, before, after) for row in rows]
         return [dict(zip(names, row)) for row in rows]  # noqa: B905 (as long by construction)
 
     def _prepared(self, cursor) -> bool:

@@ -73,3 +73,48 @@ def test_every_serializer_field_needs_an_expression(world):
         json_expressions(s.HouseholdSerializer, user)
     names = [name for name, _e in json_expressions(s.MemberSerializer, user)]
     assert names == list(s.MemberSerializer().fields)
+
+
+def test_a_spread_must_cover_consecutive_fields_in_order(world):
+    """A Spread's fields are split from one array column in order: giving it for fields out of
+    order or with a gap is refused when the SQL is built, not sent wrong."""
+    from django.db.models import Value
+
+    from poverty.api.jsonrows import Spread
+
+    user = world.admin
+    base = {"members": Value(None)}
+
+    def spread(*names):
+        return Spread(Value(None), [(name, None) for name in names])
+
+    ok = spread("head_name", "head_id_number", "member_count")
+    names = [
+        name
+        for name, _e in json_expressions(
+            s.HouseholdSerializer,
+            user,
+            {**base, **dict.fromkeys(("head_name", "head_id_number", "member_count"), ok)},
+        )
+    ]
+    assert names[-2:] == [ok, "members"] and "head_name" not in names
+    swapped = spread("head_name", "member_count", "head_id_number")
+    with pytest.raises(ValueError, match="consecutive"):
+        json_expressions(
+            s.HouseholdSerializer,
+            user,
+            {**base, **dict.fromkeys(("head_name", "head_id_number", "member_count"), swapped)},
+        )
+    late = spread("head_id_number", "member_count")
+    with pytest.raises(ValueError, match="first field"):
+        json_expressions(
+            s.HouseholdSerializer,
+            user,
+            {
+                **base,
+                "head_name": Value(None),
+                "head_id_number": late,
+                "member_count": late,
+                "members": spread("head_name"),
+            },
+        )

@@ -218,3 +218,37 @@ def test_the_postgresql_rendered_path_shows_nothing_of_another_county(world):
         own = client.get(f"{URL}?page_size=100&expand=members").json()["results"]
         assert own and all(row["village"].startswith(a.code[:6]) for row in own)
         assert all(m["household"] == row["id"] for row in own for m in row["members"])
+
+
+def test_heads_and_member_counts_from_one_scan_match_the_orm_path(world, monkeypatch):
+    """The head's name and ID number and the member count come from one subquery over the
+    household's members (jsonrows.Spread): the same as the Python path, also for a household
+    without an active head or without any active member (states the deferred one-head check
+    refuses at commit, so they are undone before the test's end)."""
+    from households.models import Member
+
+    a = world.counties["a"]
+    no_head, nobody, plain = a.households[0], a.households[1], a.households[2]
+    Member.objects.filter(household=no_head, relation="01").update(
+        is_active=False, change_reason="01"
+    )
+    Member.objects.filter(household=nobody).update(is_active=False, change_reason="01")
+    for user in (a.users[Role.COUNTY_OFFICE], world.city_leader, world.admin):
+        client = token_client(user)
+        for url in (
+            f"{URL}?region={a.code[:6]}&page_size=100",
+            *(f"{URL}{h.pk}/" for h in (no_head, nobody, plain)),
+        ):
+            fast, slow = _both_paths(monkeypatch, client, url)
+            assert fast.status_code == slow.status_code == 200, (user.username, url)
+            assert fast.json() == slow.json(), (user.username, url)
+        rows = {
+            row["id"]: row
+            for row in client.get(f"{URL}?region={a.code[:6]}&page_size=100").json()["results"]
+        }
+        assert (rows[no_head.pk]["head_name"], rows[no_head.pk]["member_count"]) == (None, 2)
+        assert rows[no_head.pk]["head_id_number"] is None
+        assert (rows[nobody.pk]["head_name"], rows[nobody.pk]["member_count"]) == (None, 0)
+        assert rows[plain.pk]["head_name"] == f"户主{plain.household_number}"
+        assert rows[plain.pk]["member_count"] == 3
+    Member.objects.filter(household__in=[no_head, nobody]).update(is_active=True, change_reason="")
