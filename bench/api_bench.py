@@ -168,7 +168,51 @@ def _database_cpu_seconds() -> float:
     return total
 
 
-def _locust(args, env: dict, csv_prefix: str, server_pid: int) -> dict:
+NGINX_CONF = """daemon off;
+worker_processes 1;
+pid {workdir}/nginx.pid;
+error_log {workdir}/nginx-error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    client_body_temp_path {workdir}/nginx-body;
+    proxy_temp_path {workdir}/nginx-proxy;
+    fastcgi_temp_path {workdir}/nginx-fastcgi;
+    uwsgi_temp_path {workdir}/nginx-uwsgi;
+    scgi_temp_path {workdir}/nginx-scgi;
+    keepalive_requests 100000;
+    server {{
+        listen 127.0.0.1:{port};
+        location / {{
+            # as in docs/deployment.md; a page (~160 KB) fits the buffers
+            proxy_pass http://127.0.0.1:{upstream};
+            proxy_set_header Host $host;
+            proxy_set_header X-Forwarded-Proto $scheme;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_set_header X-Request-ID $request_id;
+            proxy_buffer_size 64k;
+            proxy_buffers 8 64k;
+        }}
+    }}
+}}
+"""
+
+
+def _nginx(workdir: Path, port: int, upstream: int) -> subprocess.Popen:
+    """nginx in front of gunicorn, as deployed (docs/deployment.md): it reads each response
+    at once and closes the connection to gunicorn, so a sync worker is not held until the
+    client closes (gunicorn lingers on close), and the clients keep their connections."""
+    import shutil
+
+    binary = shutil.which("nginx") or "/usr/sbin/nginx"
+    if not Path(binary).exists():
+        raise SystemExit("--proxy nginx needs nginx (Debian: apt-get install nginx-light)")
+    conf = workdir / "nginx.conf"
+    conf.write_text(NGINX_CONF.format(workdir=workdir, port=port, upstream=upstream))
+    return subprocess.Popen([binary, "-c", str(conf), "-p", str(workdir), "-e", "stderr"])
+
+
+def _locust(args, env: dict, csv_prefix: str, server_pid: int, proxy_pid: int | None) -> dict:
     command = [
         str(ROOT / ".venv/bin/locust"),
         "-f", str(ROOT / "bench/api_locustfile.py"),
@@ -183,10 +227,12 @@ def _locust(args, env: dict, csv_prefix: str, server_pid: int) -> dict:
     if args.locust_processes > 1:  # locust's own CPU spread over forked workers
         command += ["--processes", str(args.locust_processes)]
     server_before, locust_before = _tree_cpu_seconds(server_pid), _children_cpu_seconds()
+    proxy_before = _tree_cpu_seconds(proxy_pid) if proxy_pid else 0.0
     database_before = _database_cpu_seconds()
     load = os.getloadavg()[0]
     subprocess.run(command, env={**os.environ, **env}, check=True, capture_output=True)
     server_cpu = _tree_cpu_seconds(server_pid) - server_before
+    proxy_cpu = _tree_cpu_seconds(proxy_pid) - proxy_before if proxy_pid else 0.0
     locust_cpu = _children_cpu_seconds() - locust_before
     # backends that connected during the run count from zero (they did not exist before)
     database_cpu = max(0.0, _database_cpu_seconds() - database_before)
@@ -204,6 +250,7 @@ def _locust(args, env: dict, csv_prefix: str, server_pid: int) -> dict:
                     "server_cpu_ms": server_cpu * 1000 / requests,
                     "locust_cpu_ms": locust_cpu * 1000 / requests,
                     "database_cpu_ms": database_cpu * 1000 / requests,
+                    "proxy_cpu_ms": proxy_cpu * 1000 / requests,
                     "load_start": load,
                 }
     raise SystemExit(f"locust wrote no stats to {csv_prefix}_stats.csv")
@@ -224,6 +271,12 @@ def main() -> int:
     )
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument(
+        "--proxy",
+        choices=["none", "nginx"],
+        default="none",
+        help="nginx: locust talks to nginx (keep-alive), nginx to gunicorn, as deployed",
+    )
+    parser.add_argument(
         "--implementations", default="ours,baseline,prefetch", help="comma-separated"
     )
     parser.add_argument("--output", default=str(ROOT / "var/bench/api_bench.json"))
@@ -239,16 +292,18 @@ def main() -> int:
         f"{info['households']:,} households; county {info['county']}: "
         f"{info['county_households']:,}, filtered ({query}): {info['filtered']:,}"
     )
+    gunicorn_port = args.port + 1 if args.proxy == "nginx" else args.port
     server = subprocess.Popen(
         [
             str(ROOT / ".venv/bin/gunicorn"), "poverty.wsgi:application",
-            "-w", str(args.workers), "-b", f"127.0.0.1:{args.port}",
+            "-w", str(args.workers), "-b", f"127.0.0.1:{gunicorn_port}",
             "-k", args.worker_class, "--threads", str(args.threads),
             "--log-level", "warning", "--backlog", "256",
         ],
         cwd=ROOT,
         env={**os.environ, "DJANGO_SETTINGS_MODULE": "bench.api_settings"},
     )  # fmt: skip
+    proxy = _nginx(workdir, args.port, gunicorn_port) if args.proxy == "nginx" else None
     headers = {"Authorization": f"Bearer {info['token']}"}
     results: dict = {}
     try:
@@ -266,7 +321,11 @@ def main() -> int:
                         "API_BENCH_IDS": str(ids_path),
                     }
                     stats = _locust(
-                        args, env, str(workdir / f"{name}-{scenario}-{repeat}"), server.pid
+                        args,
+                        env,
+                        str(workdir / f"{name}-{scenario}-{repeat}"),
+                        server.pid,
+                        proxy.pid if proxy else None,
                     )
                     results.setdefault(name, {}).setdefault(scenario, []).append(stats)
                     print(
@@ -274,13 +333,17 @@ def main() -> int:
                         f"p95 {stats['p95']:6.0f} ms  {stats['rps']:6.1f} req/s  "
                         f"failures {stats['failures']}  CPU/request: gunicorn "
                         f"{stats['server_cpu_ms']:.1f} ms, locust {stats['locust_cpu_ms']:.1f} ms, "
-                        f"PostgreSQL {stats['database_cpu_ms']:.1f} ms  "
+                        f"PostgreSQL {stats['database_cpu_ms']:.1f} ms, "
+                        f"nginx {stats['proxy_cpu_ms']:.1f} ms  "
                         f"load {stats['load_start']:.1f}",
                         flush=True,
                     )
     finally:
         server.terminate()
         server.wait(timeout=30)
+        if proxy:
+            proxy.terminate()
+            proxy.wait(timeout=30)
 
     summary: dict = {}
     for name, scenarios in results.items():
@@ -295,24 +358,26 @@ def main() -> int:
                     "server_cpu_ms",
                     "locust_cpu_ms",
                     "database_cpu_ms",
+                    "proxy_cpu_ms",
                 )  # fmt: skip
             }
     print(
         f"\nmedians over {args.repeats} runs, {args.users} users, {args.duration}s each; "
         f"gunicorn {args.workers} x {args.worker_class} ({args.threads} threads); "
+        f"proxy {args.proxy}; "
         f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())} at the end:"
     )
     print(
         "| implementation | endpoint | p50 ms | p95 ms | req/s "
-        "| gunicorn CPU ms/req | locust CPU ms/req | PostgreSQL CPU ms/req |"
+        "| gunicorn CPU ms/req | locust CPU ms/req | PostgreSQL CPU ms/req | nginx CPU ms/req |"
     )
-    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for name, scenarios in summary.items():
         for scenario, m in scenarios.items():
             print(
                 f"| {name} | {scenario} | {m['p50']:.0f} | {m['p95']:.0f} | {m['rps']:.1f} "
                 f"| {m['server_cpu_ms']:.1f} | {m['locust_cpu_ms']:.1f} "
-                f"| {m['database_cpu_ms']:.1f} |"
+                f"| {m['database_cpu_ms']:.1f} | {m['proxy_cpu_ms']:.1f} |"
             )
     ok = True
     for scenario, target in TARGETS_MS.items():
