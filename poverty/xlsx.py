@@ -34,6 +34,7 @@ import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from itertools import islice
 from pathlib import Path
 from typing import IO, Any
 
@@ -57,6 +58,7 @@ __all__ = [
     "cell_text",
     "column_letter",
     "header_normalize",
+    "sheet_rows",
     "workbook_open",
 ]
 
@@ -662,25 +664,59 @@ class HeaderMatch:
     unknown: list[str]  # header texts not matched (ignored)
 
 
+def sheet_rows(sheet) -> Iterator[list[Any]]:
+    """A python-calamine sheet's rows from A1, one list at a time: the same rows as
+    ``sheet.to_python(skip_empty_area=False)`` without holding them all as Python lists
+    (``iter_rows`` starts at row 1 but at the first used column: the columns before it are
+    added back, so a list index is still the column's)."""
+    start = sheet.start
+    if start is None:  # an empty sheet
+        return iter(())
+    if not start[1]:
+        return iter(sheet.iter_rows())
+    blank = [""] * start[1]
+    return ([*blank, *row] for row in sheet.iter_rows())
+
+
 class SheetReader:
     """Rows of one sheet matched to a column spec; header found among the first rows.
 
     ``rows`` are the sheet's cells from A1 (python-calamine's ``to_python(skip_empty_area=
-    False)``), so list index + 1 is the Excel row number the user sees.
+    False)``), so list index + 1 is the Excel row number the user sees. A reader made
+    :meth:`from_sheet` reads the same rows from the sheet one at a time (``rows`` stays
+    empty) until :meth:`release`.
     """
 
     def __init__(
-        self, name: str, rows: list[list[Any]], columns: Sequence[Column], *, scan_rows: int = 20
+        self,
+        name: str,
+        rows: list[list[Any]],
+        columns: Sequence[Column],
+        *,
+        scan_rows: int = 20,
+        sheet=None,
     ):
         self.name = name
         self.rows = rows
         self.columns = columns
         self.scan_rows = scan_rows
+        self._sheet = sheet
         self.match = self._find_header()
 
     @classmethod
     def from_sheet(cls, sheet, columns: Sequence[Column]) -> SheetReader:
-        return cls(sheet.name, sheet.to_python(skip_empty_area=False), columns)
+        return cls(sheet.name, [], columns, sheet=sheet)
+
+    def all_rows(self) -> Iterator[list[Any]]:
+        """Every row from A1, blank ones included."""
+        if self._sheet is None:
+            return iter(self.rows)
+        return sheet_rows(self._sheet)
+
+    def release(self) -> None:
+        """Let go of the cells (the match and header texts stay)."""
+        self._sheet = None
+        self.rows = []
 
     @property
     def score(self) -> int:
@@ -693,7 +729,7 @@ class SheetReader:
                 wanted.setdefault(header_normalize(label), col.key)
         best: HeaderMatch | None = None
         best_score = 0
-        for index, row in enumerate(self.rows[: self.scan_rows]):
+        for index, row in enumerate(islice(self.all_rows(), self.scan_rows)):
             found: dict[str, int] = {}
             unknown: list[str] = []
             for col_index, cell in enumerate(row):
@@ -718,8 +754,10 @@ class SheetReader:
         if self.match is None:
             return
         columns = self.match.columns
-        for index in range(self.match.row_index + 1, len(self.rows)):
-            row = self.rows[index]
+        first = self.match.row_index + 1
+        for index, row in enumerate(self.all_rows()):
+            if index < first:
+                continue
             if all(
                 cell in ("", None) or (isinstance(cell, str) and not cell.strip()) for cell in row
             ):
@@ -731,9 +769,10 @@ class SheetReader:
         """(Excel row number, the raw row) for every non-blank data row (no per-row dict)."""
         if self.match is None:
             return
-        rows = self.rows
-        for index in range(self.match.row_index + 1, len(rows)):
-            row = rows[index]
+        rows = self.all_rows()
+        for _header in islice(rows, self.match.row_index + 1):
+            pass
+        for index, row in enumerate(rows, start=self.match.row_index + 1):
             for cell in row:
                 if cell is None or cell == "" or (isinstance(cell, str) and not cell.strip()):
                     continue

@@ -18,8 +18,10 @@ from __future__ import annotations
 import gc
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
+from pathlib import Path
 from typing import IO, Any
 
 from django.core.exceptions import ValidationError
@@ -134,17 +136,27 @@ class ImportOutcome:
 # --- Reading ---------------------------------------------------------------------------------
 
 
-def _read(book, outcome: ImportOutcome) -> dict[str, ReadSheet]:
-    """Assign each sheet of the file to the import sheet it matches best (by name, then header)."""
+def _read(book, outcome: ImportOutcome, opener=None) -> dict[str, ReadSheet]:
+    """Assign each sheet of the file to the import sheet it matches best (by name, then header).
+
+    ``opener`` (a function giving another handle on the same file) lets the sheets named
+    like import sheets be parsed two at a time (:func:`_sheets_loaded`)."""
     found: dict[str, ReadSheet] = {}
     names = list(book.sheet_names)
     by_name = {header_normalize(n): n for n in names}
     claimed: set[str] = set()
+    named = []  # the sheets the rule by name will look at, in order
+    for spec in SHEETS:
+        for alias in (spec.name, *spec.aliases):
+            name = by_name.get(header_normalize(alias))
+            if name and name not in named:
+                named.append(name)
+    loaded = _sheets_loaded(book, named, opener)
     for spec in SHEETS:
         for alias in (spec.name, *spec.aliases):
             name = by_name.get(header_normalize(alias))
             if name and name not in claimed:
-                reader = SheetReader.from_sheet(book.get_sheet_by_name(name), spec.columns)
+                reader = SheetReader.from_sheet(loaded[name], spec.columns)
                 if reader.match is not None:
                     found[spec.key] = ReadSheet(spec, reader)
                     claimed.add(name)
@@ -179,6 +191,22 @@ def _read(book, outcome: ImportOutcome) -> dict[str, ReadSheet]:
     for read in found.values():
         missing_columns_check(read, outcome)
     return found
+
+
+def _sheets_loaded(book, names: list[str], opener) -> dict[str, Any]:
+    """name → python-calamine sheet. python-calamine releases the GIL while it parses a
+    sheet's XML (most of reading a large file: 3 s for 105,000 members), but one workbook
+    handle parses one sheet at a time; with ``opener`` the sheets are parsed by two threads,
+    the first on ``book`` and the others each on a handle of its own."""
+    if opener is None or len(names) < 2:
+        return {name: book.get_sheet_by_name(name) for name in names}
+
+    def load(index: int, name: str):
+        return (book if index == 0 else opener()).get_sheet_by_name(name)
+
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="sheet") as pool:
+        futures = [pool.submit(load, index, name) for index, name in enumerate(names)]
+        return {name: future.result() for name, future in zip(names, futures, strict=True)}
 
 
 def missing_columns_check(read: ReadSheet, outcome: ImportOutcome) -> None:
@@ -248,7 +276,7 @@ def sheet_parse(read: ReadSheet, outcome: ImportOutcome) -> None:
         read.parsed[row_number] = values
     read.row_count = count
     if read.reload is not None:  # the cells are read again for an error workbook
-        reader.rows = []
+        reader.release()
     else:
         read.rows = [(number, None, row) for number, row in reader.data_rows()]
 
@@ -860,21 +888,25 @@ def household_import(
     except FileRejected as exc:
         outcome.problems.append(Problem("", None, "", str(exc)))
         return outcome
+    # a file on disk can be opened again, for a second sheet parsed at the same time
+    opener = partial(type(book).from_path, str(source)) if isinstance(source, (str, Path)) else None
     # The cyclic garbage collector would rescan the file's hundreds of thousands of live
     # objects again and again while they are built (≈ 15 % of an import's time); the import
     # creates no reference cycles worth collecting, so it pauses for the duration.
     collecting = gc.isenabled()
     gc.disable()
     try:
-        _checked_and_applied(user, book, outcome, apply=apply, progress=progress)
+        _checked_and_applied(user, book, outcome, apply=apply, progress=progress, opener=opener)
     finally:
         if collecting:
             gc.enable()
     return outcome
 
 
-def _checked_and_applied(user, book, outcome: ImportOutcome, *, apply: bool, progress) -> None:
-    sheets = _read(book, outcome)
+def _checked_and_applied(
+    user, book, outcome: ImportOutcome, *, apply: bool, progress, opener=None
+) -> None:
+    sheets = _read(book, outcome, opener)
     outcome.sheets = list(sheets.values())
     if outcome.problems:
         return

@@ -103,6 +103,48 @@ def test_good_file_checks_then_applies_with_history(world):
     assert records.filter(object_type="households.member").count() == 2
 
 
+def test_a_file_on_disk_is_read_two_sheets_at_a_time_with_the_same_outcome(
+    world, tmp_path, monkeypatch
+):
+    """From a path both sheets are parsed at once (a second workbook handle); the outcome
+    and what is written are those of the same file read from memory, one sheet after the
+    other — also the problems of a bad file, on their rows."""
+    from households.ledgers import imports
+
+    openers = []
+    loaded = imports._sheets_loaded
+
+    def spy(book, names, opener):
+        openers.append((tuple(names), opener is not None))
+        return loaded(book, names, opener)
+
+    monkeypatch.setattr(imports, "_sheets_loaded", spy)
+    user = user_of(world)
+    path = tmp_path / "a.xlsx"
+    path.write_bytes(good_file(world).getvalue())
+    from_memory = household_import(user, good_file(world), filename="a.xlsx")
+    from_disk = household_import(user, str(path))
+    assert from_disk.ok and from_disk.counts == from_memory.counts
+    assert from_disk.summary() == from_memory.summary()
+    assert openers == [(("户信息", "家庭成员"), False), (("户信息", "家庭成员"), True)]
+    bad = good_file(world)
+    wb = openpyxl.load_workbook(bad)
+    wb["家庭成员"]["C3"] = "123"  # the second member's ID
+    wb["户信息"]["C4"] = "不知道"
+    wb.save(path)
+    buffer = io.BytesIO(path.read_bytes())
+    assert (
+        household_import(user, str(path)).summary()
+        == household_import(user, buffer, filename="a.xlsx").summary()
+    )
+    outcome = household_import(user, str(path), apply=True)
+    assert not outcome.applied and {p.sheet for p in outcome.problems} == {"户信息", "家庭成员"}
+    applied = household_import(user, good_file(world), filename="a.xlsx", apply=True)
+    path.write_bytes(good_file(world).getvalue())
+    again = household_import(user, str(path), apply=True)
+    assert applied.applied and again.applied and again.counts["members_unchanged"] == 3
+
+
 def test_reupload_of_the_same_file_changes_nothing(world):
     user = user_of(world)
     household_import(user, good_file(world), filename="a.xlsx", apply=True)

@@ -21,6 +21,7 @@ from poverty.xlsx import (
     cell_decimal,
     cell_number_text,
     header_normalize,
+    sheet_rows,
     workbook_open,
 )
 
@@ -125,6 +126,38 @@ def test_header_found_below_merged_titles_with_spaces_and_full_width_names():
     records = list(reader.records())
     assert [(n, v["number"]) for n, v, _r in records] == [(5, "001"), (7, "002")]
     assert reader.header_of("id") == "身份证号"
+
+
+def test_sheet_rows_are_to_python_rows_one_at_a_time_also_when_a_sheet_starts_further_in():
+    """sheet_rows (iter_rows, columns before the first used one added back) gives the rows of
+    to_python(skip_empty_area=False): a list index is still the column, a row's position
+    still the Excel row, blank rows and an empty sheet included."""
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    wb.create_sheet("empty")
+    offset = wb.create_sheet("offset")
+    offset["C3"], offset["D3"], offset["E4"], offset["D7"] = "户编号", "耕地", 1.5, "x"
+    plain = wb.create_sheet("plain")
+    for row in (["标题"], [], ["户编号", "姓名", None, "备注"], ["001", None, 2, ""], [], ["002"]):
+        plain.append(row)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    for name in ("empty", "offset", "plain"):
+        buffer.seek(0)
+        sheet = python_calamine.CalamineWorkbook.from_filelike(buffer).get_sheet_by_name(name)
+        assert list(sheet_rows(sheet)) == sheet.to_python(skip_empty_area=False), name
+    # a reader over the sheet finds the same header and rows as one over the lists
+    buffer.seek(0)
+    sheet = python_calamine.CalamineWorkbook.from_filelike(buffer).get_sheet_by_name("offset")
+    columns = [Column("户编号", key="number"), Column("耕地", key="land")]
+    lazy = SheetReader.from_sheet(sheet, columns)
+    listed = SheetReader("offset", sheet.to_python(skip_empty_area=False), columns)
+    assert lazy.rows == [] and lazy.match == listed.match and lazy.match.columns == {"number": 2, "land": 3}
+    assert list(lazy.data_rows()) == list(listed.data_rows()) == [(4, ["", "", "", "", 1.5]),
+                                                                  (7, ["", "", "", "x", ""])]  # fmt: skip
+    assert list(lazy.records()) == list(listed.records())
+    lazy.release()
+    assert list(lazy.data_rows()) == [] and lazy.match == listed.match
 
 
 def test_header_normalize():
