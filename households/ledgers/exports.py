@@ -430,7 +430,7 @@ def _bool_sql(expression: str) -> str:
     return f"CASE WHEN {expression} THEN '是' WHEN NOT {expression} THEN '否' ELSE '' END"
 
 
-def _roster_sql() -> str:
+def _roster_sql(*, joined: bool = False) -> str:
     """One row per household in ROSTER_COLUMNS order (but the sequence number, the place
     names, labels and masking, added in Python), as of ``%(year)s``: the members counted and
     the head found by member_in_household_as_of_sql, the status by status_as_of_sql, the
@@ -442,7 +442,12 @@ def _roster_sql() -> str:
     with commas): psycopg2 makes a Python object per value it reads, and turning 53 values
     into str, int and Decimal objects cost more than one array of str (0.31 s against
     0.1 s of the writer's thread for a 12,664-household county); the numbers go to the
-    writer as PostgreSQL's text of them (Column.numbers_as_text)."""
+    writer as PostgreSQL's text of them (Column.numbers_as_text).
+
+    ``joined``: each row as one text instead, the values joined by ROSTER_SEPARATOR (NULL as
+    ""), which the writer's thread splits: one str object a row instead of 53, so psycopg2's
+    reading, serial with the writer under the GIL, costs a fraction (a value holding the
+    separator makes the batch be read again as arrays: _roster_rows)."""
     from assistance.models import Cadre, CadrePairing
 
     acc, b = income_account_sql("i"), _bool_sql
@@ -465,8 +470,11 @@ def _roster_sql() -> str:
   h.fuel_type, h.house_grade, {b("h.led_by_enterprise")}, {b("h.led_by_entrepreneur")},
   h.attribute, {status_as_of_sql("h")}, CASE WHEN h.exit_year <= %(year)s THEN h.exit_year END,
   COALESCE(pc.name, ''), COALESCE(pc.unit_name, ''), h.phone, {b("h.is_relocated")}"""
+    row = f"ARRAY[{', '.join(f'({v.strip()})::text' for v in _sql_list(values))}]"
+    if joined:
+        row = f"array_to_string({row}, E'\\x{ord(ROSTER_SEPARATOR):02x}', '')"
     return f"""
-SELECT ARRAY[{", ".join(f"({v.strip()})::text" for v in _sql_list(values))}]
+SELECT {row}
 FROM unnest(%(pks)s::bigint[]) WITH ORDINALITY AS o(id, n)
 JOIN "{Household._meta.db_table}" h ON h.id = o.id
 LEFT JOIN "{AnnualIncome._meta.db_table}" i ON i.household_id = h.id AND i.year = %(year)s
@@ -486,6 +494,12 @@ LEFT JOIN LATERAL (
 ) pc ON TRUE
 ORDER BY o.n
 """
+
+
+# Joins a roster row's values (_roster_sql(joined=True)): a control character no ledger value
+# should hold (the writer drops it from text anyway as XML 1.0 forbids it).
+ROSTER_SEPARATOR = "\x1f"
+ROSTER_WIDTH = 53  # values per row of _roster_sql
 
 
 def _sql_list(text: str) -> list[str]:
@@ -510,33 +524,40 @@ def _sql_list(text: str) -> list[str]:
 def _roster_rows(params: LedgerParams, names: dict[str, str], pks: list[int]) -> Iterator[tuple]:
     mask_id, mask_tel, mask_bank = _maskers(params.user)
     year = params.year
-    sql = _roster_sql()
+    joined, arrays = _roster_sql(joined=True), _roster_sql()
     values = {
         "year": year,
         "as_of_next": datetime.date(year + 1, 1, 1),
         "day": datetime.date(year, 12, 31),
     }
+    separator, separators = ROSTER_SEPARATOR, ROSTER_WIDTH - 1
 
-    def read(chunk: list[int]) -> list[tuple]:
+    def read(chunk: list[int]) -> list:
+        """The chunk's rows as joined texts (split by the loop below) or, when a value
+        holds the separator, as lists read again as arrays."""
         with connection.cursor() as cursor:
             # PostgreSQL would JIT-compile this query (cost just above jit_above_cost):
             # about 240 ms per batch, more than executing it.
             cursor.execute("SET jit = off")
-            cursor.execute(sql, {**values, "pks": chunk})
+            cursor.execute(joined, {**values, "pks": chunk})
             rows = [row for (row,) in cursor.fetchall()]
+            if any(row.count(separator) != separators for row in rows):
+                cursor.execute(arrays, {**values, "pks": chunk})
+                rows = [row for (row,) in cursor.fetchall()]
             cursor.execute("RESET jit")
             return rows
 
     places: dict[str, tuple] = {}
     number = 0
     for rows in _prefetched(_chunked(pks), read):
-        for (
+        for row in rows:
+            (
             household_number, village, head_name, head_id, size, dangerous, per_capita, gross,
             water, bank_name, bank_account, standard, cause, others, *money, cultivated,
             water_surface, cooperative, grain_to_green, fruit, pasture, forest, production,
             living, tv, distance, road, area, toilet, fuel, grade, enterprise, entrepreneur,
             attribute, status, exit_year, cadre, unit, phone, relocated,
-        ) in rows:  # fmt: skip
+            ) = row.split(separator) if row.__class__ is str else row  # fmt: skip
             place = places.get(village)
             if place is None:
                 place = places[village] = _place(names, village)

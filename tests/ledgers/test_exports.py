@@ -18,7 +18,7 @@ from households.services import annual_income_save, guarantee_status_save
 from poverty.exceptions import BusinessRuleError
 from poverty.ledgers.base import ledger_kind_get, ledger_kinds
 from poverty.ledgers.services import ledger_params_for, ledger_write
-from poverty.masking import mask_id_number
+from poverty.masking import mask_bank_account, mask_id_number
 from poverty.models import AccessEvent, AccessLog
 from poverty.roles import Role
 from tests.ledgers.conftest import data_rows, header, open_book
@@ -81,6 +81,50 @@ def test_roster_rows_match_the_database_and_stay_in_scope(world):
     assert row["帮扶责任人"] == "干部a" and row["帮扶单位"] == "县农业农村局"
     second = dict(zip(header(ws), body[1], strict=True))
     assert second["年收入"] is None  # no income recorded that year: blank, not zero
+
+
+def test_roster_rows_read_as_joined_texts_equal_the_rows_read_as_arrays(world, monkeypatch):
+    """The roster reads each row as one text of values joined by ROSTER_SEPARATOR; a batch
+    where a value holds that character is read again as arrays. Both give the same sheet;
+    a name, bank or cadre holding the character comes out as the array path writes it."""
+    from assistance.models import Cadre
+    from households.ledgers import exports
+
+    household = world.counties["a"].households[0]
+    annual_income_save(actor=None, household=household, year=2019, expected_version=None,
+                       data={"wage": Decimal("12000.5"), "business_costs": Decimal("1500")})  # fmt: skip
+    for role in (Role.COUNTY_OFFICE, Role.INSPECTOR):
+        user = county_user(world, role=role)
+        joined = data_rows(export("households_roster", user)[0].active)
+        monkeypatch.setattr(exports, "ROSTER_WIDTH", 0)  # no row fits: every batch as arrays
+        arrays = data_rows(export("households_roster", user)[0].active)
+        monkeypatch.undo()
+        assert joined == arrays and len(joined) == 6
+    sep = exports.ROSTER_SEPARATOR
+    reads = []
+    real = exports._prefetched
+
+    def spy(chunks, read):
+        for rows in real(chunks, read):
+            reads.append({type(r) for r in rows})
+            yield rows
+
+    monkeypatch.setattr(exports, "_prefetched", spy)
+    export("households_roster", county_user(world))
+    assert reads == [{str}]  # joined texts
+    reads.clear()
+    type(household).objects.filter(pk=household.pk).update(
+        bank_name=f"农{sep}行", bank_account=f"6222{sep}020200112233445"
+    )
+    Cadre.objects.filter(name="干部a").update(unit_name=f"县农业{sep}农村局")
+    book, _rows = export("households_roster", county_user(world))
+    row = dict(zip(header(book.active), data_rows(book.active)[0], strict=True))
+    assert reads == [{list}]  # read again as arrays
+    assert row["开户银行名称"] == "农行" and row["银行卡号"] == "6222020200112233445"
+    assert row["帮扶单位"] == "县农业农村局"  # the writer drops the control character
+    book, _rows = export("households_roster", county_user(world, role=Role.INSPECTOR))
+    row = dict(zip(header(book.active), data_rows(book.active)[0], strict=True))
+    assert row["银行卡号"] == mask_bank_account(f"6222{sep}020200112233445").replace(sep, "")
 
 
 def test_inspectors_get_masked_ids_phones_and_bank_accounts(world):
