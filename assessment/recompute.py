@@ -1075,7 +1075,7 @@ SELECT max(year) FROM (
 
 
 def _households_swap(
-    progress, batch_size: int, workers: int, statistics: bool = False
+    progress, batch_size: int, workers: int, statistics: bool = False, set_based: bool = True
 ) -> RecomputeResult:
     """A full run: every row is written into new tables without indexes (``…_fresh``, made
     LIKE the old ones: columns, defaults, checks, identity), whose indexes and keys are built
@@ -1100,7 +1100,7 @@ def _households_swap(
     stats_to = None
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {_PARTS_TABLE}")
-        if statistics:
+        if statistics and not set_based:
             cursor.execute(
                 f"CREATE UNLOGGED TABLE {_PARTS_TABLE} (village_code varchar(12) NOT NULL, "
                 "year integer NOT NULL, households integer NOT NULL, people integer NOT NULL, "
@@ -1135,7 +1135,10 @@ def _households_swap(
             cursor.execute(f"LOCK TABLE {', '.join(tables)} IN SHARE MODE")
 
     try:
-        if workers > 1 and not multiprocessing.current_process().daemon:
+        if set_based:
+            lock()
+            result = _households_set_based(progress, _households_total("", None), statistics)
+        elif workers > 1 and not multiprocessing.current_process().daemon:
             result = _households_parallel(
                 "", None, None, progress, batch_size, workers, fresh=True, started=lock,
                 stats_to=stats_to,
@@ -1157,6 +1160,7 @@ def _households_swap(
             for table in tables:
                 cursor.execute(f"DROP TABLE IF EXISTS {table}{_FRESH}")
             cursor.execute(f"DROP TABLE IF EXISTS {_PARTS_TABLE}")
+            _sb_drop(cursor)
         raise
     finally:
         swapper.close()
@@ -1207,6 +1211,479 @@ def _households_total(prefix: str, household_ids: list[int] | None) -> int:
         else:
             cursor.execute("SELECT count(*) FROM households_household")
         return cursor.fetchone()[0]
+
+
+# --- a full run, set-based ---------------------------------------------------------------------
+#
+# A full run (every household, every year) does not stream every household-year through Python:
+# PostgreSQL works out, per household-year, the key of everything the verdict reads (the same
+# parts as the memo of _batch_compute), and Python judges one household-year per distinct key
+# with the rule functions; the verdicts go back as a key → columns table that one INSERT … SELECT
+# joins to the household-years. Household-years whose monitoring flags carry their own income
+# figures (exited or monitored, below the monitoring line or a possible sharp drop) are judged
+# one by one as in _batch_compute. tests/assessment/test_recompute_setbased.py compares every
+# stored row with the rule functions.
+
+_SB = "assessment_recompute_"  # prefix of the scratch tables (unlogged, dropped at the end)
+_SB_TABLES = ("villages", "views", "latest", "members", "households", "rows", "verdicts",
+              "flagkeys", "flagdefs", "residual", "pairs", "visits", "judge")  # fmt: skip
+
+_SB_LATEST_SQL = f"""
+CREATE UNLOGGED TABLE {_SB}latest AS
+SELECT household_id, max(year) AS year FROM (
+    SELECT household_id, year FROM households_annualincome
+    UNION ALL SELECT household_id, year FROM households_guaranteestatus
+) y GROUP BY household_id
+"""
+
+# Per household with active members: how many (the statistics' size of a year without an
+# income record), and what the member checks read of them in the household's latest year (see
+# _members_key): the age and schooling of each member of compulsory-school age, sorted; how
+# many are not insured; how many have no insurance data.
+_SB_MEMBERS_SQL = f"""
+CREATE UNLOGGED TABLE {_SB}members AS
+SELECT m.household_id, count(*) AS n,
+       string_agg((l.year - m.birth_year)::text || CASE WHEN m.in_school THEN 't' ELSE 'f' END,
+                  ',' ORDER BY l.year - m.birth_year, m.in_school)
+           FILTER (WHERE l.year - m.birth_year BETWEEN v.age_min AND v.age_max) AS school,
+       count(*) FILTER (WHERE NOT m.insured) AS uninsured,
+       count(*) FILTER (WHERE m.insured IS NULL) AS unknown
+FROM (SELECT household_id, extract(year FROM birth_date)::int AS birth_year,
+             school_status IS DISTINCT FROM '{_OUT_OF_SCHOOL}' AS in_school,
+             has_resident_medical_insurance OR has_employee_medical_insurance AS insured
+      FROM households_member WHERE is_active) m
+JOIN households_household h ON h.id = m.household_id AND NOT h.is_deleted
+LEFT JOIN {_SB}latest l ON l.household_id = m.household_id
+LEFT JOIN {_SB}views v ON v.village_code = h.village_code AND v.year = l.year
+GROUP BY m.household_id
+"""
+
+# One row per household with its village's number (for a one-column join to the views), its
+# latest year and what the member checks read then.
+_SB_HOUSEHOLDS_SQL = f"""
+CREATE UNLOGGED TABLE {_SB}households AS
+SELECT h.id, h.village_code, n.village_no, h.identified_year, h.exit_year, h.house_grade,
+       h.has_living_power, h.has_broadcast_tv, h.has_production_power, h.has_sanitary_toilet,
+       l.year AS latest_year, coalesce(m.n, 0) AS members, m.school, m.uninsured, m.unknown
+FROM households_household h
+JOIN {_SB}villages n ON n.village_code = h.village_code
+LEFT JOIN {_SB}latest l ON l.household_id = h.id
+LEFT JOIN {_SB}members m ON m.household_id = h.id
+WHERE NOT h.is_deleted
+"""
+
+_U = "chr(31)"  # separates the parts of a key (no field holds a control character)
+_STATES = ("food", "clothing", "education", "medical", "housing", "water")
+_FLAG_KEY = f"concat_ws({_U}, r.year, " + ", ".join(f"coalesce(r.{s}, '')" for s in _STATES) + ")"
+
+# Every household-year with the columns of its readiness row and its keys:
+# k  — what its verdict reads (the parts of the memo key of _batch_compute): standards view,
+#      year, side of the income line, identified-year check, guarantee states (no record and an
+#      empty state read the same), in the latest year the house grade and members, checklist
+#      facts;
+# fk — exited or monitored that year: what its monitoring flags read when no income flag is
+#      raised (year, guarantee states); "residual" rows may raise an income flag (below the
+#      monitoring line, or a drop from the previous year close to or above the limit: the
+#      margin keeps every row _batch_compute would flag) and are judged one by one.
+_SB_ROWS_SQL = f"""
+CREATE UNLOGGED TABLE {_SB}rows AS
+WITH y AS (
+    SELECT i.household_id, i.year, i.per_capita_net_income, i.household_size,
+           g.food, g.clothing, g.education, g.medical, g.housing, g.water,
+           g.water_litres_per_day, g.water_quality_ok, g.water_trip_minutes,
+           g.water_reliability_pct
+    FROM households_annualincome i
+    LEFT JOIN households_guaranteestatus g
+      ON g.household_id = i.household_id AND g.year = i.year
+    UNION ALL
+    SELECT g.household_id, g.year, NULL, NULL, g.food, g.clothing, g.education, g.medical,
+           g.housing, g.water, g.water_litres_per_day, g.water_quality_ok,
+           g.water_trip_minutes, g.water_reliability_pct
+    FROM households_guaranteestatus g
+    WHERE NOT EXISTS (SELECT FROM households_annualincome i
+                      WHERE i.household_id = g.household_id AND i.year = g.year)
+), r AS (
+    SELECT h.id, h.village_code, h.identified_year, h.house_grade, h.has_living_power,
+           h.has_broadcast_tv, h.has_production_power, h.has_sanitary_toilet, h.school,
+           h.uninsured, h.unknown, y.*, p.per_capita_net_income AS prev_pc,
+           h.latest_year = y.year AS latest,
+           h.exit_year IS NOT NULL AND h.exit_year <= y.year AS exited,
+           v.view_no, v.line, v.can_exit_checked, v.with_checklist, v.monitoring_line, v.drop
+    FROM y
+    JOIN {_SB}households h ON h.id = y.household_id
+    JOIN {_SB}views v ON v.vy = h.village_no * 10000 + y.year
+    LEFT JOIN households_annualincome p
+      ON p.household_id = y.household_id AND p.year = y.year - 1
+)
+SELECT r.id, r.village_code, r.year, r.per_capita_net_income, r.household_size, r.exited,
+       r.exited AND r.per_capita_net_income IS NOT NULL AND (
+           r.per_capita_net_income < r.monitoring_line
+           OR (r.prev_pc > 0
+               AND r.prev_pc - r.per_capita_net_income >= r.prev_pc * r.drop * 0.999999)
+       ) IS TRUE AS residual,
+       {" AND ".join(f"coalesce(r.{s} IN ('met', 'not_applicable'), false)" for s in _STATES)}
+           AS met,
+       concat_ws({_U}, r.view_no, r.year,
+           CASE WHEN r.line IS NULL THEN 0 WHEN r.per_capita_net_income IS NULL THEN 1
+                WHEN r.per_capita_net_income > r.line THEN 2
+                WHEN r.per_capita_net_income = r.line THEN 3 ELSE 4 END,
+           CASE WHEN NOT r.can_exit_checked THEN 0 WHEN r.identified_year >= r.year THEN 1
+                WHEN r.identified_year < r.year THEN 2 ELSE 3 END,
+           {", ".join(f"coalesce(r.{s}, '')" for s in _STATES)},
+           CASE WHEN r.latest
+                THEN concat_ws(chr(30), coalesce(r.house_grade, ''), coalesce(r.school, ''),
+                               coalesce(r.uninsured, 0), coalesce(r.unknown, 0))
+                ELSE '-' END,
+           CASE WHEN r.with_checklist
+                THEN concat_ws(chr(30), coalesce(r.has_living_power::int, 2),
+                               coalesce(r.has_broadcast_tv::int, 2),
+                               coalesce(r.has_production_power::int, 2),
+                               coalesce(r.has_sanitary_toilet::int, 2),
+                               coalesce(r.water_litres_per_day::text, ''),
+                               coalesce(r.water_quality_ok::int, 2),
+                               coalesce(r.water_trip_minutes::text, ''),
+                               coalesce(r.water_reliability_pct::text, ''))
+                ELSE '-' END) AS k,
+       CASE WHEN r.exited THEN {_FLAG_KEY} END AS fk
+FROM r
+"""
+
+_SB_STREAM = (
+    "h.id, h.village_code, h.identified_year, h.exit_year, h.status, h.house_grade, "
+    "h.has_living_power, h.has_broadcast_tv, h.has_production_power, h.has_sanitary_toilet, "
+    "o.year, i.per_capita_net_income, i.net_income, g.food, g.clothing, g.education, "
+    "g.medical, g.housing, g.water, g.water_litres_per_day, g.water_quality_ok, "
+    "g.water_trip_minutes, g.water_reliability_pct, i.household_size, "
+    "p.year, p.per_capita_net_income, p.net_income, o.latest"
+)
+# the active members of a household judged in its latest year (as _MEMBERS_SQL), as JSON
+_SB_MEMBERS_JSON = """
+CASE WHEN o.latest THEN (
+    SELECT json_agg(json_build_array(extract(year FROM birth_date)::int, school_status,
+                                     has_resident_medical_insurance
+                                     OR has_employee_medical_insurance) ORDER BY id)
+    FROM households_member WHERE household_id = o.id AND is_active
+) END"""
+# What Python judges, with the stream's 24 columns (as _STREAM_SQL) and the previous year's
+# incomes: one household-year per verdict key (kind k), one per flag key among the rows
+# without an income flag (kind f), and every residual row (kind r).
+_SB_JUDGE_TABLE_SQL = f"""
+CREATE UNLOGGED TABLE {_SB}judge AS
+SELECT o.*, h.latest_year = o.year AS latest FROM (
+    SELECT 'k' AS kind, k AS key, min(id) AS id, year FROM {_SB}rows GROUP BY k, year
+    UNION ALL
+    SELECT 'f', fk, min(id), year FROM {_SB}rows WHERE fk IS NOT NULL AND NOT residual
+    GROUP BY fk, year
+    UNION ALL
+    SELECT 'r', fk, id, year FROM {_SB}rows WHERE residual
+) o JOIN {_SB}households h ON h.id = o.id
+"""
+# (a few lookups per row to judge: by index, see _households_set_based)
+_SB_TO_JUDGE_SQL = f"""
+SELECT o.kind, o.key, {_SB_STREAM}, {_SB_MEMBERS_JSON}
+FROM {_SB}judge o
+JOIN households_household h ON h.id = o.id
+LEFT JOIN households_annualincome i ON i.household_id = o.id AND i.year = o.year
+LEFT JOIN households_guaranteestatus g ON g.household_id = o.id AND g.year = o.year
+LEFT JOIN households_annualincome p ON p.household_id = o.id AND p.year = o.year - 1
+"""
+
+_SB_READINESS_SQL = f"""
+INSERT INTO {_READINESS_TABLE}{_FRESH} ({_READINESS_COLUMNS})
+SELECT r.id, r.village_code, r.year, r.per_capita_net_income,
+       CASE WHEN NOT r.exited THEN false WHEN r.residual THEN x.monitor ELSE f.monitor END,
+       v.eligible, v.outcome, v.income_line, v.reason_set_id, r.household_size, r.met
+FROM {_SB}rows r
+JOIN {_SB}verdicts v ON v.k = r.k
+LEFT JOIN {_SB}flagkeys f ON NOT r.residual AND f.fk = r.fk
+LEFT JOIN {_SB}residual x ON r.residual AND x.household_id = r.id AND x.year = r.year
+"""
+
+_SB_FLAGS_SQL = f"""
+INSERT INTO {_FLAG_TABLE}{_FRESH} ({_FLAG_COLUMNS})
+SELECT r.id, r.village_code, r.year, d.code, d.item, d.unconfirmed, d.params
+FROM {_SB}rows r JOIN {_SB}flagdefs d ON d.fk = r.fk
+WHERE NOT r.residual
+"""
+
+
+# The village statistics of a full run, as _VILLAGE_STATS_SQL (which this must match) counts
+# them, from the new readiness rows: one share per village and year in _PARTS_TABLE, summed by
+# statistics_recompute(from_parts=True). A CREATE TABLE … AS can use parallel workers (an
+# INSERT … SELECT cannot), hence the scratch tables.
+_SB_PAIRS_SQL = f"""
+CREATE UNLOGGED TABLE {_SB}pairs AS
+SELECT household_id, min(start_date) AS first_day,
+       max(coalesce(end_date, 'infinity'::date)) AS last_day
+FROM assistance_cadrepairing GROUP BY household_id
+"""
+_SB_VISITS_SQL = f"""
+CREATE UNLOGGED TABLE {_SB}visits AS
+SELECT DISTINCT household_id, extract(year FROM visited_on)::int AS year FROM assistance_visit
+"""
+_SB_PARTS_SQL = f"""
+CREATE UNLOGGED TABLE {_PARTS_TABLE} AS
+SELECT village_code, year,
+       count(*) AS households, sum(size) AS people,
+       count(*) FILTER (WHERE exited) AS exited_households,
+       coalesce(sum(size) FILTER (WHERE exited), 0) AS exited_people,
+       count(*) FILTER (WHERE NOT exited) AS remaining_households,
+       coalesce(sum(size) FILTER (WHERE NOT exited), 0) AS remaining_people,
+       count(*) FILTER (WHERE NOT exited AND eligible) AS ready_households,
+       count(*) FILTER (WHERE assessed) AS assessed_households,
+       count(*) FILTER (WHERE guaranteed) AS guarantee_met_households,
+       count(*) FILTER (WHERE monitor) AS monitored_households,
+       count(*) FILTER (WHERE paired) AS paired_households,
+       count(*) FILTER (WHERE visited) AS visited_households
+FROM (
+    SELECT h.village_code, y.year, coalesce(h.exit_year, 9999) <= y.year AS exited,
+           coalesce(r.household_size, h.members) AS size,
+           r.household_id IS NOT NULL AS assessed,
+           coalesce(r.eligible, false) AS eligible,
+           coalesce(r.monitor, false) AS monitor,
+           coalesce(r.guarantees_met, false) AS guaranteed,
+           coalesce(p.first_day <= make_date(y.year, 12, 31)
+                    AND p.last_day >= make_date(y.year, 12, 31), false) AS paired,
+           v.household_id IS NOT NULL AS visited
+    FROM {_SB}households h
+    JOIN generate_series(%(y0)s::int, %(y1)s::int) y(year) ON h.identified_year <= y.year
+    LEFT JOIN {_READINESS_TABLE}{_FRESH} r ON r.household_id = h.id AND r.year = y.year
+    LEFT JOIN {_SB}pairs p ON p.household_id = h.id
+    LEFT JOIN {_SB}visits v ON v.household_id = h.id AND v.year = y.year
+) rows
+GROUP BY village_code, year
+"""
+
+
+def _sb_parts(cursor) -> None:
+    """The village statistics' shares (_SB_PARTS_SQL) over the years _year_range gives."""
+    cursor.execute(
+        "SELECT (SELECT min(identified_year) FROM households_household), "
+        f"(SELECT max(year) FROM {_READINESS_TABLE}{_FRESH})"
+    )
+    first, last = cursor.fetchone()
+    if first is None or last is None:
+        first, last = 1, 0  # no village rows (as _year_range: None)
+    cursor.execute(_SB_PAIRS_SQL)
+    cursor.execute(_SB_VISITS_SQL)
+    cursor.execute(f"ANALYZE {_SB}pairs, {_SB}visits, {_READINESS_TABLE}{_FRESH}")
+    cursor.execute(_SB_PARTS_SQL, {"y0": first, "y1": max(first, last)})
+
+
+def _sb_drop(cursor) -> None:
+    cursor.execute("DROP TABLE IF EXISTS " + ", ".join(_SB + t for t in _SB_TABLES))
+
+
+def _sb_views(cursor, ctx: _Context) -> None:
+    """The standards of every village and year the registry can have, as _ViewInfo columns
+    (``vy``: the village's number × 10,000 + the year, a one-column join)."""
+    cursor.execute("SELECT DISTINCT village_code FROM households_household WHERE NOT is_deleted")
+    villages = [row[0] for row in cursor.fetchall()]
+    cursor.execute(
+        "SELECT least(i.first, g.first), greatest(i.last, g.last) "
+        "FROM (SELECT min(year) AS first, max(year) AS last FROM households_annualincome) i, "
+        "(SELECT min(year) AS first, max(year) AS last FROM households_guaranteestatus) g"
+    )
+    first, last = cursor.fetchone()
+    cursor.execute(
+        f"CREATE UNLOGGED TABLE {_SB}villages (village_code varchar(12) NOT NULL, "
+        "village_no integer NOT NULL)"
+    )
+    cursor.execute(
+        f"CREATE UNLOGGED TABLE {_SB}views (vy integer NOT NULL, village_code varchar(12) NOT NULL, "
+        "year integer NOT NULL, view_no integer NOT NULL, line numeric, "
+        "can_exit_checked boolean NOT NULL, with_checklist boolean NOT NULL, age_min numeric, "
+        "age_max numeric, monitoring_line numeric, drop numeric)"
+    )
+    _copy_in(cursor, f"{_SB}villages", "village_code, village_no",
+             [f"{code},{number}\n" for number, code in enumerate(villages)])  # fmt: skip
+    if first is None:
+        return
+    numbers: dict[int, int] = {}
+    lines = []
+    for village_no, code in enumerate(villages):
+        for year in range(first, last + 1):
+            info = ctx.info(code, year)
+            number = numbers.setdefault(id(info), len(numbers))
+            ages = info.school_ages or ("", "")
+            lines.append(
+                f"{village_no * 10000 + year},{code},{year},{number},{info.line_text},"
+                f"{'t' if info.can_exit_checked else 'f'},{'t' if info.with_checklist else 'f'},"
+                f"{ages[0]},{ages[1]},{_text(info.monitoring_line)},{_text(info.drop)}\n"
+            )
+    _copy_in(cursor, f"{_SB}views", "vy, village_code, year, view_no, line, can_exit_checked, "
+             "with_checklist, age_min, age_max, monitoring_line, drop", lines)  # fmt: skip
+    cursor.execute(f"ANALYZE {_SB}villages, {_SB}views")
+
+
+def _text(value) -> str:
+    return "" if value is None else str(value)
+
+
+class _Judge:
+    """Judges the rows of _SB_TO_JUDGE_SQL as COPY streams them in (a file-like object for
+    ``copy_expert``: it holds one chunk of lines at a time, not the whole result) with the rule
+    functions, and collects what goes back: verdict lines (key → readiness columns), flag-key
+    lines (key → whether any flag), flag-definition lines (key → each flag), residual lines
+    (household-year → whether any flag) and the residual rows' flag lines."""
+
+    def __init__(self, ctx: _Context):
+        self.ctx = ctx
+        self.rest = b""
+        self.verdicts: list[str] = []
+        self.flag_keys: list[str] = []
+        self.flag_defs: list[str] = []
+        self.residual: list[str] = []
+        self.residual_flags: list[str] = []
+        self.flag_memo: dict = {}
+        self.judged = 0
+
+    def write(self, data) -> int:
+        data = self.rest + bytes(data)
+        end = data.rfind(b"\n") + 1
+        self.rest = data[end:]
+        if end:  # whole lines
+            # (csv over the decoded text, not splitlines: keys hold control characters that
+            # splitlines takes for line breaks; no field holds a line break)
+            for fields in csv.reader(data[:end].decode().split("\n")[:-1]):
+                self.judge(fields)
+        return len(data)
+
+    def judge(self, fields: list[str]) -> None:
+        ctx = self.ctx
+        self.judged += 1
+        kind, key = fields[0], fields[1]
+        row = fields[2:26]
+        prev_year, prev_pc, prev_net, latest, members = fields[26:31]
+        latest = latest == "t"
+        year = int(row[10])
+        info = ctx.info(row[1], year)
+        household_members = ()
+        if latest and members:
+            household_members = [tuple(member) for member in json.loads(members)]
+        # the previous household-year as _household_facts reads it (its year and incomes)
+        previous = None
+        if prev_year:
+            previous = [""] * 24
+            previous[10], previous[11], previous[12] = prev_year, prev_pc, prev_net
+        facts = _household_facts(row, previous, household_members, latest, info.with_checklist)
+        if kind == "k":
+            tail = _readiness_tail(household_exit_verdict(facts, info.view), ctx)
+            self.verdicts.append(f"{_csv_text(key)},{tail}\n")
+            return
+        if kind == "f":
+            tails = _flag_tails(household_monitoring_flags(facts, info.view))
+            self.flag_keys.append(f"{_csv_text(key)},{'t' if tails else 'f'}\n")
+            self.flag_defs.extend(f"{_csv_text(key)},{tail}\n" for tail in tails)
+            return
+        # a residual row: as _batch_compute (exited or monitored that year)
+        income = Decimal(row[11])
+        below = info.monitoring_line is not None and income < info.monitoring_line
+        drop = False
+        if info.drop is not None and prev_pc and int(prev_year) == year - 1:
+            before = Decimal(prev_pc)
+            drop = before > 0 and (before - income) / before >= info.drop
+        if below or drop:
+            tails = _flag_tails(household_monitoring_flags(facts, info.view))
+        else:
+            tails = self.flag_memo.get(key)
+            if tails is None:
+                tails = _flag_tails(household_monitoring_flags(facts, info.view))
+                self.flag_memo[key] = tails
+        self.residual.append(f"{row[0]},{year},{'t' if tails else 'f'}\n")
+        head = f"{row[0]},{row[1]},{year}"
+        self.residual_flags.extend(f"{head},{tail}\n" for tail in tails)
+
+
+def _households_set_based(progress, total: int, statistics: bool) -> RecomputeResult:
+    """Readiness and flags of every household-year into the new tables (see above)."""
+    ctx = _Context()
+    result = RecomputeResult()
+    seconds = result.seconds
+    started = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal started
+        now = time.perf_counter()
+        seconds[name] = now - started
+        started = now
+
+    with connection.cursor() as cursor:
+        # Hash joins and aggregates of 1.7 M household-years in memory; no JIT compilation
+        # (~0.5 s per statement, which it does not win back here). Reset at the end.
+        cursor.execute("SET work_mem = '64MB'")
+        cursor.execute("SET jit = off")
+        _sb_drop(cursor)
+        _sb_views(cursor, ctx)
+        lap("sb_views")
+        cursor.execute(_SB_LATEST_SQL)
+        cursor.execute(_SB_MEMBERS_SQL)
+        cursor.execute(_SB_HOUSEHOLDS_SQL)
+        cursor.execute(f"ANALYZE {_SB}households")
+        lap("sb_members")
+        cursor.execute(_SB_ROWS_SQL)
+        lap("sb_rows")
+        cursor.execute(_SB_JUDGE_TABLE_SQL)
+        cursor.execute(f"ANALYZE {_SB}judge")
+        lap("sb_distinct")
+        judge = _Judge(ctx)
+        # ~100,000 rows to judge, each looked up by index: the planner would rather hash the
+        # whole income and guarantee tables (several seconds)
+        cursor.execute("SET enable_hashjoin = off")
+        cursor.execute("SET enable_mergejoin = off")
+        try:
+            cursor.copy_expert(f"COPY ({_SB_TO_JUDGE_SQL}) TO STDOUT WITH (FORMAT csv)", judge)
+        finally:
+            cursor.execute("RESET enable_hashjoin")
+            cursor.execute("RESET enable_mergejoin")
+        judge.write(b"")
+        verdicts, flag_keys, flag_defs = judge.verdicts, judge.flag_keys, judge.flag_defs
+        residual, residual_flags = judge.residual, judge.residual_flags
+        lap("sb_judge")
+        if progress is not None:
+            progress(total // 2, total)
+        _reason_sets_write(cursor, ctx.take_unsaved_reason_sets())
+        cursor.execute(
+            f"CREATE UNLOGGED TABLE {_SB}verdicts (k text NOT NULL, eligible boolean NOT NULL, "
+            "outcome varchar(15) NOT NULL, income_line numeric(12, 2), "
+            "reason_set_id bigint NOT NULL)"
+        )
+        cursor.execute(f"CREATE UNLOGGED TABLE {_SB}flagkeys (fk text NOT NULL, monitor boolean)")
+        cursor.execute(
+            f"CREATE UNLOGGED TABLE {_SB}flagdefs (fk text NOT NULL, code varchar(40), "
+            "item varchar(40), unconfirmed boolean, params jsonb)"
+        )
+        cursor.execute(
+            f"CREATE UNLOGGED TABLE {_SB}residual (household_id bigint, year integer, "
+            "monitor boolean)"
+        )
+        _copy_in(cursor, f"{_SB}verdicts", "k, eligible, outcome, income_line, reason_set_id",
+                 verdicts)  # fmt: skip
+        _copy_in(cursor, f"{_SB}flagkeys", "fk, monitor", flag_keys)
+        _copy_in(cursor, f"{_SB}flagdefs", "fk, code, item, unconfirmed, params", flag_defs,
+                 "item")  # fmt: skip
+        _copy_in(cursor, f"{_SB}residual", "household_id, year, monitor", residual)
+        for table in ("verdicts", "flagkeys", "flagdefs", "residual"):
+            cursor.execute(f"ANALYZE {_SB}{table}")
+        _copy_in(cursor, _FLAG_TABLE + _FRESH, _FLAG_COLUMNS, residual_flags, "item")
+        lap("sb_copy")
+        cursor.execute(_SB_READINESS_SQL)
+        result.household_years = cursor.rowcount
+        lap("sb_readiness")
+        cursor.execute(_SB_FLAGS_SQL)
+        result.flags = cursor.rowcount + len(residual_flags)
+        lap("sb_flags")
+        if statistics:
+            _sb_parts(cursor)
+            result.village_parts = True
+            lap("sb_statistics")
+        _sb_drop(cursor)
+        cursor.execute("RESET work_mem")
+        cursor.execute("RESET jit")
+    result.households = total
+    if progress is not None:
+        progress(total, total)
+    return result
 
 
 # --- region statistics ------------------------------------------------------------------------
