@@ -53,7 +53,7 @@ class ChangeRecord(models.Model):
     user_name = models.CharField(_("操作人姓名"), max_length=150, blank=True)
     ip_address = models.GenericIPAddressField(_("IP地址"), null=True, blank=True)
     channel = models.CharField(_("渠道"), max_length=10, choices=Channel.choices)
-    request_id = models.CharField(_("请求编号"), max_length=36, blank=True, db_index=True)
+    request_id = models.CharField(_("请求编号"), max_length=36, blank=True)  # audit_request_id
     action = models.CharField(_("操作"), max_length=10, choices=ChangeAction.choices)
     object_type = models.CharField(_("对象类型"), max_length=50)  # "households.member"
     object_id = models.CharField(_("对象编号"), max_length=40)
@@ -66,6 +66,7 @@ class ChangeRecord(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,  # audit_household_at (household, at) serves every lookup by household
     )
     division_code = models.CharField(_("区划代码"), max_length=12, blank=True)
     changes = models.JSONField(_("变更内容"), default=dict)  # {field: [before, after]}
@@ -80,6 +81,9 @@ class ChangeRecord(models.Model):
         indexes = [
             models.Index(fields=["object_type", "object_id"], name="audit_object"),
             models.Index(fields=["household", "at"], name="audit_household_at"),
+            # a plain index for looking a request up (no varchar_pattern_ops twin: nothing
+            # searches request ids by prefix, and each index costs every history insert)
+            models.Index(fields=["request_id"], name="audit_request_id"),
             models.Index(
                 fields=["division_code"],
                 name="audit_division_prefix",

@@ -212,3 +212,37 @@ def test_large_bulk_history_is_copied_with_the_same_content_as_bulk_create(world
     # still append-only: the trigger refuses a change to a copied row
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM audit_changerecord WHERE id = %s", [rows[0].pk])
+
+
+def test_history_indexes_serve_each_lookup_without_redundant_twins(world):
+    """Each history record is written into every index of the table; migration audit 0003
+    dropped the two that no query needs (household_id alone, request_id's pattern-ops twin).
+    The lookups by household, object and request still find their index."""
+    from poverty.audit.selectors import change_records_for_household
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'audit_changerecord'"
+        )
+        indexes = dict(cursor.fetchall())
+    columns = sorted(d[d.index("(") :] for d in indexes.values())
+    assert columns == sorted([
+        "(id)", "(at)", "(user_id)", "(division_code varchar_pattern_ops)",
+        "(household_id, at)", "(object_type, object_id)", "(request_id)",
+    ])  # fmt: skip
+    household = world.counties["a"].households[0]
+    clerk = world.counties["a"].users[Role.COUNTY_OFFICE]
+    queries = {
+        "audit_household_at": change_records_for_household(clerk, household.pk)[:200],
+        "audit_object": ChangeRecord.objects.filter(
+            object_type="households.household", object_id=str(household.pk)
+        ).order_by("-at", "-id")[:1],
+        "audit_request_id": ChangeRecord.objects.filter(request_id="req-1"),
+    }
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        for index, queryset in queries.items():
+            sql, params = queryset.query.sql_with_params()
+            cursor.execute(f"EXPLAIN {sql}", params)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+            assert index in plan, plan
