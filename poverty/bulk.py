@@ -225,14 +225,19 @@ def copy_insert(model, objs: list) -> None:
     ]
     now = timezone.now()
     ids = sequence_ids(model, len(objs))
-    plan = [(f.attname, _converter(f)) for f in fields]
+    # the auto_now(_add) columns all hold ``now``: its text is made once
+    now_text = copy_text(now)
+    plan = [
+        (f.attname, (lambda _value: now_text) if f in stamped else _converter(f)) for f in fields
+    ]
+    stamped_names = [f.attname for f in stamped]
 
     def lines():
         for obj, pk in zip(objs, ids, strict=True):
             obj.pk = pk
-            for f in stamped:
-                setattr(obj, f.attname, now)
             values = obj.__dict__
+            for name in stamped_names:
+                values[name] = now
             line = "\t".join([str(pk), *[convert(values[name]) for name, convert in plan]])
             obj._state.adding = False
             obj._state.db = connection.alias
