@@ -82,6 +82,8 @@ class RecomputeResult:
     seconds: dict = field(default_factory=dict)
     # a full run wrote the village statistics' parts with the household pass (_PARTS_TABLE)
     village_parts: bool = False
+    # the new tables of a set-based full run were analysed before they took the old ones' place
+    analyzed: bool = False
 
     def as_dict(self) -> dict:
         return {
@@ -1466,7 +1468,7 @@ def _sb_parts(cursor) -> None:
         first, last = 1, 0  # no village rows (as _year_range: None)
     cursor.execute(_SB_PAIRS_SQL)
     cursor.execute(_SB_VISITS_SQL)
-    cursor.execute(f"ANALYZE {_SB}pairs, {_SB}visits, {_READINESS_TABLE}{_FRESH}")
+    cursor.execute(f"ANALYZE {_SB}pairs, {_SB}visits")
     cursor.execute(_SB_PARTS_SQL, {"y0": first, "y1": max(first, last)})
 
 
@@ -1673,10 +1675,13 @@ def _households_set_based(progress, total: int, statistics: bool) -> RecomputeRe
         cursor.execute(_SB_FLAGS_SQL)
         result.flags = cursor.rowcount + len(residual_flags)
         lap("sb_flags")
+        # planner statistics for the aggregates that follow (kept when the tables are renamed)
+        cursor.execute(f"ANALYZE {_READINESS_TABLE}{_FRESH}, {_FLAG_TABLE}{_FRESH}")
+        result.analyzed = True
         if statistics:
             _sb_parts(cursor)
             result.village_parts = True
-            lap("sb_statistics")
+        lap("sb_statistics")
         _sb_drop(cursor)
         cursor.execute("RESET work_mem")
         cursor.execute("RESET jit")
@@ -2200,7 +2205,7 @@ def recompute(
         workers=workers,
         village_statistics=True,
     )
-    if not prefix and year is None and not connection.in_atomic_block:
+    if not prefix and year is None and not connection.in_atomic_block and not result.analyzed:
         # Every row was replaced: fresh planner statistics for the aggregates that follow.
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE assessment_householdreadiness, assessment_monitoringflag")
