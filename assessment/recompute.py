@@ -791,6 +791,7 @@ def households_recompute(
     workers: int | None = None,
     swap: bool | None = None,
     village_statistics: bool = False,
+    set_based: bool | None = None,
 ) -> RecomputeResult:
     """Readiness and monitoring flags of every household-year in scope, replaced batch by batch.
 
@@ -812,6 +813,12 @@ def households_recompute(
     core. Only outside a transaction and outside a daemonic process (a Celery prefork child
     may not have children): there it falls back to one process.
 
+    ``set_based`` (default ``ASSESSMENT_RECOMPUTE_SET_BASED``, off): a swapped full run
+    judges each distinct set of inputs once, keyed in PostgreSQL (_households_set_based),
+    instead of streaming every household-year through Python. Same rows; on the 2-core
+    machine it moved ~15 s of CPU from Python to PostgreSQL and took longer (docs/PERFORMANCE.md,
+    issue 7, session 5), so the batch path stays the default.
+
     ``village_statistics``: on a swapped full run, also write each batch's share of the
     village statistics (_village_parts) for statistics_recompute(from_parts=True); the result's
     ``village_parts`` says whether it was done.
@@ -822,7 +829,9 @@ def households_recompute(
     if swap is None:
         swap = not prefix and year is None and household_ids is None and context is None
     if swap and pipeline and not connection.in_atomic_block and _swappable():
-        return _households_swap(progress, batch_size, workers, village_statistics)
+        if set_based is None:
+            set_based = bool(getattr(settings, "ASSESSMENT_RECOMPUTE_SET_BASED", False))
+        return _households_swap(progress, batch_size, workers, village_statistics, set_based)
     if (
         workers > 1
         and pipeline
@@ -1077,7 +1086,7 @@ SELECT max(year) FROM (
 
 
 def _households_swap(
-    progress, batch_size: int, workers: int, statistics: bool = False, set_based: bool = True
+    progress, batch_size: int, workers: int, statistics: bool = False, set_based: bool = False
 ) -> RecomputeResult:
     """A full run: every row is written into new tables without indexes (``…_fresh``, made
     LIKE the old ones: columns, defaults, checks, identity), whose indexes and keys are built

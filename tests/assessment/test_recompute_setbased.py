@@ -186,7 +186,7 @@ def test_every_stored_verdict_is_that_of_the_rule_functions(seed):
     years = _registry(seed, 300)
     assert years > 1000
 
-    result = households_recompute(workers=1)  # every household: the set-based full run
+    result = households_recompute(workers=1, set_based=True)  # every household: set-based
 
     readiness, flags = _stored()
     expected_readiness, expected_flags = _expected()
@@ -231,10 +231,31 @@ def test_income_drops_at_the_limit_are_judged_one_by_one():
             income(household, year, wage)
             guarantees(household, year)
 
-    households_recompute(workers=1)
+    households_recompute(workers=1, set_based=True)
 
     readiness, flags = _stored()
     assert (readiness, flags) == _expected()
     drops = {(flag[0], flag[2]) for flag in flags if flag[3] == "income_sharp_drop"}
     ids = [str(h.pk) for h in county.households[:3]]
     assert drops == {(ids[0], "2019"), (ids[1], "2020"), (ids[2], "2019")}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_set_based_full_run_adds_up_the_same_village_statistics_as_the_sql_pass(settings):
+    from assessment.recompute import recompute, statistics_recompute
+    from tests.assessment.test_recompute_statistics import (
+        _parts_table_exists,
+        _richer_registry,
+        _statistics,
+    )
+
+    settings.ASSESSMENT_RECOMPUTE_SET_BASED = True
+    _richer_registry()
+
+    result = recompute(workers=1)
+
+    assert result.village_parts and result.analyzed and not _parts_table_exists()
+    from_the_pass = _statistics()
+    assert any(row[14] for row in from_the_pass) and any(row[13] for row in from_the_pass)
+    statistics_recompute()  # the SQL pass over the readiness rows
+    assert _statistics() == from_the_pass
